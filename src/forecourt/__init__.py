@@ -1,0 +1,3 @@
+"""Forecourt: the customer platform of a car brand."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Adapters: the outside world (SMTP, MQTT, webhooks) behind small interfaces."""

@@ -1,0 +1,1 @@
+"""placeholder until the market feature lands."""

@@ -1,0 +1,5 @@
+"""placeholder router."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""Entrypoints: the HTTP API, the web console, the CLI and the workers."""

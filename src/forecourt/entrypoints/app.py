@@ -1,0 +1,73 @@
+"""The FastAPI application: the versioned API, its docs, and the web console."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.staticfiles import StaticFiles
+
+from forecourt import __version__
+from forecourt.auth import api as auth_api
+from forecourt.bootstrap import Container
+from forecourt.catalog import api as catalog_api
+from forecourt.dealer import api as dealer_api
+from forecourt.entrypoints import web
+from forecourt.entrypoints.errors import install_error_handlers
+from forecourt.entrypoints.security import authenticate_api
+from forecourt.market import api as market_api
+
+API_PREFIX = "/api/v1"
+PUBLIC_PATHS = frozenset({f"{API_PREFIX}/health", "/api/docs", "/api/redoc", "/api/docs/oauth2-redirect"})
+
+
+def create_app(container: Container) -> FastAPI:
+    """Build the app around a wired container; nothing global, so tests build their own."""
+    app = FastAPI(
+        title="Forecourt",
+        version=__version__,
+        summary="One customer across every channel: network, catalogue, leads and service.",
+        docs_url="/api/docs",
+        redoc_url="/api/redoc",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    app.state.container = container
+    app.state.uow_factory = container.uow
+    install_error_handlers(app)
+    app.include_router(_health_router(), prefix=API_PREFIX)
+    app.include_router(_api_router(), prefix=API_PREFIX)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(packages=[("forecourt.entrypoints", "static")]), name="static")
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=container.settings.secret_key,
+        max_age=container.settings.session_max_age_s,
+        same_site="lax",
+        session_cookie="forecourt_session",
+    )
+    return app
+
+
+def _api_router() -> APIRouter:
+    # Every API route sits behind this one dependency: there is no way to add an open route by mistake.
+    api = APIRouter(dependencies=[Depends(authenticate_api)])
+    for feature in (market_api, dealer_api, catalog_api, auth_api):
+        api.include_router(feature.router)
+    return api
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health")
+    def health() -> dict[str, str]:
+        """Liveness: answers without a credential and without touching the database."""
+        return {"status": "ok", "version": __version__}
+
+    return router
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for ASGI servers: `uvicorn --factory forecourt.entrypoints.app:app_from_environment`."""
+    from forecourt.bootstrap import bootstrap  # noqa: PLC0415 - built when the server starts
+
+    return create_app(bootstrap())

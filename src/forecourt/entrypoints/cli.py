@@ -1,0 +1,144 @@
+"""The `forecourt` command line: schema, reference data, users and tokens, the server, the demo."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from forecourt import migrations
+from forecourt.auth import service as auth
+from forecourt.bootstrap import Container, bootstrap
+from forecourt.catalog import service as catalog
+from forecourt.config import Settings
+from forecourt.dealer import service as dealer
+from forecourt.kernel.errors import DomainError
+from forecourt.kernel.principal import Role
+from forecourt.market import service as market
+
+app = typer.Typer(help="Forecourt: the customer platform of a car brand.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+console = Console()
+
+# Exit codes, one per kind of domain error, so scripts can tell them apart.
+EXIT_CODES = {"NotFound": 3, "Conflict": 4, "InvalidInput": 5, "Unauthenticated": 6, "Forbidden": 7}
+
+
+def _container() -> Container:
+    return bootstrap(Settings())
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Create or upgrade the schema (SQLite or PostgreSQL) to REVISION."""
+    url = Settings().database_url
+    migrations.upgrade(url, revision)
+    console.print(f"schema at [bold]{migrations.current(url)}[/] on {_redacted(url)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Take the schema back to REVISION ("base" drops every table)."""
+    migrations.downgrade(Settings().database_url, revision)
+    console.print(f"schema at {migrations.current(Settings().database_url)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the schema revision the database is at."""
+    console.print(migrations.current(Settings().database_url) or "empty")
+
+
+@app.command()
+def seed() -> None:
+    """Load the reference data (markets, dealer network, catalogue) and the demo users; idempotent."""
+    container = _container()
+    counts = {
+        "markets": market.seed_reference_data(container.uow()),
+        "dealers": dealer.seed_reference_data(container.uow()),
+        "catalogue items": catalog.seed_reference_data(container.uow()),
+        "demo users": len(auth.seed_demo_users(container.uow())),
+    }
+    console.print(", ".join(f"{n} {what}" for what, n in counts.items()) + " loaded")
+
+
+@users_app.command("create")
+def users_create(
+    email: str,
+    role: Role,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    name: str = "",
+    market: Annotated[list[str] | None, typer.Option(help="Market code (repeat)")] = None,
+    dealer_code: str | None = None,
+) -> None:
+    """Create a user with a role and its scope (markets or one dealer)."""
+    user = auth.create_user(
+        _container().uow(),
+        email=email,
+        name=name or email,
+        role=role,
+        password=password,
+        market_codes=market or [],
+        dealer_code=dealer_code,
+    )
+    console.print(f"user {user.email} ({user.role}) created: {user.id}")
+
+
+@users_app.command("token")
+def users_token(email: str, name: str = "cli") -> None:
+    """Issue an API token for EMAIL; it is shown once and stored only as a hash."""
+    issued = auth.issue_token_for(_container().uow(), email=email, name=name)
+    console.print(issued.token)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve the API and the web console."""
+    import uvicorn  # noqa: PLC0415 - only the server needs it
+
+    uvicorn.run(
+        "forecourt.entrypoints.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+@app.command()
+def demo(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Migrate, seed, print the URL and a demo sign-in, then serve."""
+    db_upgrade()
+    seed()
+    console.rule("Forecourt demo")
+    console.print(f"open  http://{host}:{port}/   (API docs: http://{host}:{port}/api/docs)")
+    for credential in auth.demo_credentials():
+        console.print(f"sign in as {credential.email} / {credential.password}  ({credential.role})")
+    serve(host=host, port=port)
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    """Run the CLI, turning domain errors into a message and an exit code."""
+    try:
+        app()
+    except DomainError as exc:
+        Console(stderr=True).print(f"[red]error:[/] {exc.message} {exc.details or ''}")
+        sys.exit(EXIT_CODES.get(type(exc).__name__, 1))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

@@ -1,0 +1,45 @@
+"""Maps domain errors to HTTP once, for the whole API."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from forecourt.kernel.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
+
+STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Conflict: 409,
+    InvalidInput: 422,
+    Unauthenticated: 401,
+    Forbidden: 403,
+}
+
+
+def error_body(exc: DomainError) -> dict[str, object]:
+    """The JSON body of an error: a stable type, a sentence, and the details naming what broke."""
+    kind = type(exc).__name__
+    return {"error": {"type": kind, "message": exc.message, "details": exc.details}}
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status = next(code for cls, code in STATUS.items() if isinstance(exc, cls))
+    if isinstance(exc, Unauthenticated):
+        # Say nothing about why: a malformed, unknown and expired token look the same.
+        body = {"error": {"type": "Unauthenticated", "message": "valid credentials required"}}
+        return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    return JSONResponse(error_body(exc), status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the domain-error mapping on `app`."""
+    for cls in STATUS:
+        app.add_exception_handler(cls, _domain_error)

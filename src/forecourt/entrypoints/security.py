@@ -1,0 +1,45 @@
+"""Verifying callers: bearer tokens for the API, the signed session cookie for the web console."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from forecourt.auth import service as auth
+from forecourt.kernel.errors import Unauthenticated
+from forecourt.kernel.principal import SYSTEM, Principal
+from forecourt.kernel.uow import UnitOfWork
+
+bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer fct_…`")
+
+
+def _system_uow(request: Request) -> UnitOfWork:
+    uow: UnitOfWork = request.app.state.uow_factory(SYSTEM)
+    return uow
+
+
+def authenticate_api(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """Verify the bearer token (or, for the console's own calls, the session) and remember who it is."""
+    if credentials is not None:
+        principal = auth.authenticate_token(_system_uow(request), token=credentials.credentials)
+    elif request.headers.get("authorization"):
+        raise Unauthenticated("malformed authorization header")
+    else:
+        principal = session_principal(request)
+    request.state.principal = principal
+    return principal
+
+
+def session_principal(request: Request) -> Principal:
+    """The user signed in to the web console, from the signed session cookie."""
+    user_id = request.session.get("user_id")
+    if not user_id:
+        raise Unauthenticated("not signed in")
+    principal = auth.principal_for_session(_system_uow(request), user_id=str(user_id))
+    request.state.principal = principal
+    return principal

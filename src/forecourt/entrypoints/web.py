@@ -1,0 +1,5 @@
+"""placeholder web router."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,107 @@
+"""The unit of work: one transaction, its outbox rows and audit entries, events after commit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from forecourt.kernel.bus import MessageBus
+from forecourt.kernel.clock import Clock
+from forecourt.kernel.events import Event
+from forecourt.kernel.principal import SYSTEM, Principal
+from forecourt.kernel.records import AuditEntry, OutboxMessage
+
+
+class UnitOfWork:
+    """A use case's transaction. `with uow: ...; uow.commit()`; leaving without commit rolls back.
+
+    Events emitted inside are written to the outbox in the same transaction and handed to the
+    in-process bus only after the commit succeeded, so no handler sees a change that was undone.
+    """
+
+    session: Session
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        bus: MessageBus,
+        clock: Clock,
+        actor: Principal = SYSTEM,
+    ) -> None:
+        self._session_factory = session_factory
+        self.bus = bus
+        self.clock = clock
+        self.actor = actor
+        self._pending: list[Event] = []
+
+    def for_actor(self, actor: Principal) -> UnitOfWork:
+        """A fresh unit of work sharing this one's wiring but acting as `actor`."""
+        return UnitOfWork(self._session_factory, bus=self.bus, clock=self.clock, actor=actor)
+
+    def __enter__(self) -> Self:
+        self.session = self._session_factory()
+        self._pending = []
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()  # a no-op after commit
+        self.session.close()
+
+    def emit(self, event: Event) -> None:
+        """Record an event; it is stored in the outbox and published when the work commits."""
+        self._pending.append(event)
+
+    def audit(
+        self,
+        action: str,
+        entity_type: str,
+        entity_id: object,
+        *,
+        changes: dict[str, Any] | None = None,
+        market_code: str | None = None,
+    ) -> None:
+        """Record who changed what in the audit trail, inside this transaction."""
+        self.session.add(
+            AuditEntry(
+                at=self.clock.now(),
+                actor_id=self.actor.user_id,
+                actor_email=self.actor.email,
+                action=action,
+                entity_type=entity_type,
+                entity_id=str(entity_id),
+                market_code=market_code,
+                changes=changes or {},
+            )
+        )
+
+    def commit(self) -> None:
+        """Write pending events to the outbox, commit, then publish them in process."""
+        events, self._pending = self._pending, []
+        now = self.clock.now()
+        for event in events:
+            self.session.add(_outbox_row(event, now))
+        self.session.commit()
+        for event in events:
+            self.bus.publish(event)
+
+    def rollback(self) -> None:
+        self._pending = []
+        self.session.rollback()
+
+
+def _outbox_row(event: Event, now: Any) -> OutboxMessage:
+    return OutboxMessage(
+        id=event.event_id,
+        name=event.name,
+        version=event.version,
+        payload=event.payload(),
+        occurred_at=event.occurred_at or now,
+    )

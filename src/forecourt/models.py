@@ -1,0 +1,17 @@
+"""Every entity module, imported once so the metadata is complete (migrations, tests)."""
+
+from forecourt.auth import models as auth_models
+from forecourt.catalog import models as catalog_models
+from forecourt.db.base import Base
+from forecourt.dealer import models as dealer_models
+from forecourt.kernel import records as kernel_records
+from forecourt.market import models as market_models
+
+__all__ = [
+    "Base",
+    "auth_models",
+    "catalog_models",
+    "dealer_models",
+    "kernel_records",
+    "market_models",
+]
