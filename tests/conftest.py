@@ -150,4 +150,4 @@ def dialect_of(engine: Engine) -> str:
 
 def table_count(connection: Connection, table: str) -> int:
     """Rows in `table`, for tests that check nothing was written."""
-    return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608
+    return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())

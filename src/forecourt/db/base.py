@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import MetaData, Uuid
 from sqlalchemy.orm import DeclarativeBase
@@ -24,5 +25,4 @@ class Base(DeclarativeBase):
     """Declarative base with the naming convention and portable type map."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {uuid.UUID: Uuid(), datetime: UTCDateTime()}
-
+    type_annotation_map: ClassVar[dict[Any, Any]] = {uuid.UUID: Uuid(), datetime: UTCDateTime()}

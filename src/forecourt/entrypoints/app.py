@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
@@ -17,7 +18,9 @@ from forecourt.entrypoints.security import authenticate_api
 from forecourt.market import api as market_api
 
 API_PREFIX = "/api/v1"
-PUBLIC_PATHS = frozenset({f"{API_PREFIX}/health", "/api/docs", "/api/redoc", "/api/docs/oauth2-redirect"})
+PUBLIC_PATHS = frozenset(
+    {f"{API_PREFIX}/health", "/api/docs", "/api/redoc", "/api/docs/oauth2-redirect"}
+)
 
 
 def create_app(container: Container) -> FastAPI:
@@ -33,6 +36,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     app.state.uow_factory = container.uow
     install_error_handlers(app)
+    app.add_exception_handler(web.SignInRequired, _to_signin)
     app.include_router(_health_router(), prefix=API_PREFIX)
     app.include_router(_api_router(), prefix=API_PREFIX)
     app.include_router(web.router)
@@ -45,6 +49,10 @@ def create_app(container: Container) -> FastAPI:
         session_cookie="forecourt_session",
     )
     return app
+
+
+async def _to_signin(_request: Request, _exc: Exception) -> Response:
+    return RedirectResponse("/signin", status_code=303)
 
 
 def _api_router() -> APIRouter:

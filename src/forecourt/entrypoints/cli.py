@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from forecourt import migrations
+from forecourt.auth import demo as demo_users
 from forecourt.auth import service as auth
 from forecourt.bootstrap import Container, bootstrap
 from forecourt.catalog import service as catalog
@@ -63,7 +64,7 @@ def seed() -> None:
         "markets": market.seed_reference_data(container.uow()),
         "dealers": dealer.seed_reference_data(container.uow()),
         "catalogue items": catalog.seed_reference_data(container.uow()),
-        "demo users": len(auth.seed_demo_users(container.uow())),
+        "demo users": len(demo_users.seed_demo_users(container.uow())),
     }
     console.print(", ".join(f"{n} {what}" for what, n in counts.items()) + " loaded")
 
@@ -119,7 +120,7 @@ def demo(host: str = "127.0.0.1", port: int = 8000) -> None:
     seed()
     console.rule("Forecourt demo")
     console.print(f"open  http://{host}:{port}/   (API docs: http://{host}:{port}/api/docs)")
-    for credential in auth.demo_credentials():
+    for credential in demo_users.demo_credentials():
         console.print(f"sign in as {credential.email} / {credential.password}  ({credential.role})")
     serve(host=host, port=port)
 

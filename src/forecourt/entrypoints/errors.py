@@ -29,7 +29,7 @@ def error_body(exc: DomainError) -> dict[str, object]:
     return {"error": {"type": kind, "message": exc.message, "details": exc.details}}
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status = next(code for cls, code in STATUS.items() if isinstance(exc, cls))
     if isinstance(exc, Unauthenticated):

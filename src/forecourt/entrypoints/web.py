@@ -1,5 +1,131 @@
-"""placeholder web router."""
+"""The web console: sign-in and the operations overview, rendered on the server (Jinja2 + HTMX)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+import secrets
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from forecourt.auth import service as auth
+from forecourt.catalog import service as catalog
+from forecourt.dealer import service as dealer
+from forecourt.entrypoints.security import session_principal
+from forecourt.kernel.errors import DomainError, Forbidden, Unauthenticated
+from forecourt.kernel.principal import SYSTEM, Principal
+from forecourt.kernel.uow import UnitOfWork
+from forecourt.market import service as market
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+router = APIRouter(include_in_schema=False)
+
+
+class SignInRequired(Exception):
+    """Raised by page dependencies; the app turns it into a redirect to the sign-in page."""
+
+
+def _uow(request: Request, principal: Principal) -> UnitOfWork:
+    uow: UnitOfWork = request.app.state.uow_factory(principal)
+    return uow
+
+
+def page_principal(request: Request) -> Principal:
+    """The signed-in user of a page, or a redirect to sign in."""
+    try:
+        return session_principal(request)
+    except Unauthenticated as exc:
+        raise SignInRequired from exc
+
+
+Viewer = Annotated[Principal, Depends(page_principal)]
+
+
+def csrf_token(request: Request) -> str:
+    """The session's anti-forgery token, made on first use; every form posts it back."""
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(24)
+    return str(token)
+
+
+def _check_csrf(request: Request, token: str) -> None:
+    if not secrets.compare_digest(token, csrf_token(request)):
+        raise Forbidden("the form has expired; reload the page")
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_page(request: Request) -> Response:
+    """The sign-in form."""
+    return _render(request, "signin.html", {"error": None, "email": ""})
+
+
+@router.post("/signin", response_class=HTMLResponse)
+def signin(
+    request: Request,
+    email: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Check the password; on success start a session and go to the overview."""
+    _check_csrf(request, csrf)
+    try:
+        principal = auth.authenticate_password(
+            _uow(request, SYSTEM), email=email, password=password
+        )
+    except Unauthenticated:
+        context = {"error": "Wrong e-mail or password.", "email": email}
+        return _render(request, "signin.html", context, status_code=401)
+    request.session.clear()
+    request.session["user_id"] = str(principal.user_id)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/signout")
+def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    """End the session."""
+    _check_csrf(request, csrf)
+    request.session.clear()
+    return RedirectResponse("/signin", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request, viewer: Viewer) -> Response:
+    """The network and the catalogue at a glance, within the viewer's scope."""
+    uow = _uow(request, viewer)
+    dealers = dealer.list_dealers(uow)
+    context = {
+        "viewer": viewer,
+        "markets": market.list_markets(uow),
+        "dealers": dealers,
+        "dealer_counts": Counter((d.market_code, d.kind) for d in dealers),
+        "catalog": catalog.get_catalog(uow),
+    }
+    return _render(request, "overview.html", context)
+
+
+@router.get("/console/nearest", response_class=HTMLResponse)
+def nearest(request: Request, viewer: Viewer, city: str = "", country: str = "") -> Response:
+    """HTMX fragment: the dealers nearest a city typed in any script."""
+    try:
+        found = dealer.nearest_dealers(
+            _uow(request, viewer), city=city, country=country or None, limit=5
+        )
+        context: dict[str, Any] = {"results": found, "error": None, "suggestions": []}
+    except DomainError as exc:
+        context = {
+            "results": [],
+            "error": exc.message,
+            "suggestions": exc.details.get("suggestions", []),
+        }
+    return _render(request, "_nearest.html", context)
+
+
+def _render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    context = {**context, "csrf": csrf_token(request)}
+    return templates.TemplateResponse(request, name, context, status_code=status_code)

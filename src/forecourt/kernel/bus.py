@@ -27,5 +27,7 @@ class MessageBus:
         for handler in self._handlers.get(type(event), []):
             try:
                 handler(event)
-            except Exception:  # a handler's failure is logged; the outbox keeps the event for replay
+            except (
+                Exception
+            ):  # a handler's failure is logged; the outbox keeps the event for replay
                 log.exception("handler %r failed on %s %s", handler, event.name, event.event_id)

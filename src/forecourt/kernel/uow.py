@@ -19,6 +19,10 @@ class UnitOfWork:
 
     Events emitted inside are written to the outbox in the same transaction and handed to the
     in-process bus only after the commit succeeded, so no handler sees a change that was undone.
+
+    Re-entrant: a use case may call another feature's service with the same unit of work; the
+    inner `with` joins the outer transaction and its `commit()` only flushes, so the outermost
+    use case alone decides whether everything is committed.
     """
 
     session: Session
@@ -36,14 +40,17 @@ class UnitOfWork:
         self.clock = clock
         self.actor = actor
         self._pending: list[Event] = []
+        self._depth = 0
 
     def for_actor(self, actor: Principal) -> UnitOfWork:
         """A fresh unit of work sharing this one's wiring but acting as `actor`."""
         return UnitOfWork(self._session_factory, bus=self.bus, clock=self.clock, actor=actor)
 
     def __enter__(self) -> Self:
-        self.session = self._session_factory()
-        self._pending = []
+        if self._depth == 0:
+            self.session = self._session_factory()
+            self._pending = []
+        self._depth += 1
         return self
 
     def __exit__(
@@ -52,8 +59,10 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()  # a no-op after commit
-        self.session.close()
+        self._depth -= 1
+        if self._depth == 0:
+            self.session.rollback()  # a no-op after commit
+            self.session.close()
 
     def emit(self, event: Event) -> None:
         """Record an event; it is stored in the outbox and published when the work commits."""
@@ -84,6 +93,9 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Write pending events to the outbox, commit, then publish them in process."""
+        if self._depth > 1:
+            self.session.flush()
+            return
         events, self._pending = self._pending, []
         now = self.clock.now()
         for event in events:
