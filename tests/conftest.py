@@ -122,7 +122,7 @@ def make_caller(container: Container) -> MakeCaller:
     def make(
         role: Role, *, market_codes: list[str] | None = None, dealer_code: str | None = None
     ) -> Caller:
-        email = f"{role.value}-{next(counter)}@example.test"
+        email = f"{role.value}-{next(counter)}@example.com"
         auth.create_user(
             container.uow(),
             email=email,

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from forecourt.dealer import service as dealers
@@ -29,11 +28,11 @@ SAMPLE_QUERY = {
 }
 
 
-def api_routes(app: FastAPI) -> Iterator[tuple[str, str, APIRoute]]:
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.path.startswith("/api/v1"):
-            for method in sorted(route.methods):
-                yield method, route.path, route
+def api_routes(app: FastAPI) -> Iterator[tuple[str, str, dict[str, object]]]:
+    """Every (method, path, operation) the app publishes in its OpenAPI document."""
+    for path, operations in app.openapi()["paths"].items():
+        for method, operation in operations.items():
+            yield method.upper(), path, operation
 
 
 def _fill(path: str, values: dict[str, str]) -> str:

@@ -19,7 +19,7 @@ def test_hq_creates_a_user_without_echoing_the_password(client: TestClient, hq) 
         "/api/v1/users",
         headers=hq.headers,
         json={
-            "email": "new.agent@example.test",
+            "email": "new.agent@example.com",
             "name": "New Agent",
             "role": "call_centre",
             "password": "long enough pass",
@@ -28,7 +28,7 @@ def test_hq_creates_a_user_without_echoing_the_password(client: TestClient, hq) 
     assert created.status_code == 201, created.text
     assert "password" not in created.text
     users = client.get("/api/v1/users", headers=hq.headers).json()
-    assert "new.agent@example.test" in {u["email"] for u in users}
+    assert "new.agent@example.com" in {u["email"] for u in users}
 
 
 def test_a_user_with_a_bad_role_gets_422_naming_the_field(client: TestClient, hq) -> None:
@@ -36,7 +36,7 @@ def test_a_user_with_a_bad_role_gets_422_naming_the_field(client: TestClient, hq
         "/api/v1/users",
         headers=hq.headers,
         json={
-            "email": "x@example.test",
+            "email": "x@example.com",
             "name": "X",
             "role": "king",
             "password": "long enough pass",
@@ -60,7 +60,7 @@ def test_non_hq_cannot_create_users(client: TestClient, make_caller) -> None:
     response = client.post(
         "/api/v1/users",
         headers=manager.headers,
-        json={"email": "y@example.test", "name": "Y", "role": "hq", "password": "long enough pass"},
+        json={"email": "y@example.com", "name": "Y", "role": "hq", "password": "long enough pass"},
     )
     assert response.status_code == 403
     assert response.json()["error"]["type"] == "Forbidden"

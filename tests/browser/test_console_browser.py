@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("FORECOURT_CHROMIUM", "/usr/bin/chromium")
@@ -75,19 +75,31 @@ def _wait_until_up(base: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def page(server: str) -> Iterator[Page]:
+def browser(server: str) -> Iterator[Browser]:
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser.new_page()
-        browser.close()
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
-def test_sign_in_and_find_the_nearest_dealer(server: str, page: Page, tmp_path: Path) -> None:
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page with its own cookies, so no test depends on another's sign-in."""
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
+
+
+def _sign_in(page: Page, server: str, password: str = "forecourt-demo") -> None:
     page.goto(server + "/")
     expect(page).to_have_url(server + "/signin")
     page.get_by_label("E-mail").fill("hq@forecourt.demo")
-    page.get_by_label("Password").fill("forecourt-demo")
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def test_sign_in_and_find_the_nearest_dealer(server: str, page: Page, tmp_path: Path) -> None:
+    _sign_in(page, server)
     expect(page.get_by_test_id("viewer")).to_contain_text("hq@forecourt.demo")
     expect(page.get_by_test_id("markets")).to_contain_text("China")
     page.get_by_placeholder("上海").fill("上海")
@@ -98,19 +110,13 @@ def test_sign_in_and_find_the_nearest_dealer(server: str, page: Page, tmp_path: 
 
 
 def test_unknown_city_shows_suggestions(server: str, page: Page) -> None:
-    page.goto(server + "/")
+    _sign_in(page, server)
     page.get_by_placeholder("上海").fill("Bratislavaa")
     page.get_by_role("button", name="Find").click()
     expect(page.get_by_role("alert")).to_contain_text("Bratislava")
 
 
-def test_wrong_password_stays_on_sign_in(server: str) -> None:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        fresh = browser.new_page()
-        fresh.goto(server + "/signin")
-        fresh.get_by_label("E-mail").fill("hq@forecourt.demo")
-        fresh.get_by_label("Password").fill("wrong")
-        fresh.get_by_role("button", name="Sign in").click()
-        expect(fresh.get_by_role("alert")).to_contain_text("Wrong e-mail or password")
-        browser.close()
+def test_wrong_password_stays_on_sign_in(server: str, page: Page) -> None:
+    _sign_in(page, server, password="wrong")
+    expect(page.get_by_role("alert")).to_contain_text("Wrong e-mail or password")
+    expect(page).to_have_url(server + "/signin")

@@ -52,7 +52,7 @@ def test_users_create_and_token(cli_db: str) -> None:
         [
             "users",
             "create",
-            "pl@example.test",
+            "pl@example.com",
             "market_manager",
             "--market",
             "PL",
@@ -61,7 +61,7 @@ def test_users_create_and_token(cli_db: str) -> None:
         ],
     )
     assert created.exit_code == 0, created.output
-    token = runner.invoke(app, ["users", "token", "pl@example.test"])
+    token = runner.invoke(app, ["users", "token", "pl@example.com"])
     assert token.exit_code == 0
     assert token.output.strip().startswith("fct_")
 

@@ -87,8 +87,9 @@ def check_configuration(
         *_trim_rules(catalogue, market, offer, build),
         *_option_rules(catalogue, market, build),
         *_group_rules(catalogue, build),
-        *_price_rules(catalogue, market, offer, build),
     ]
+    # A missing price is a data error; it is only worth naming for a build that is otherwise sold.
+    violations = violations or _price_rules(catalogue, market, offer, build)
     if violations:
         return Verdict(violations=tuple(violations))
     return Verdict(lines=_lines(catalogue, offer, build))
@@ -188,24 +189,20 @@ def _excludes_rules(option: OptionSpec, earlier: list[str]) -> list[Violation]:
 def _group_rules(catalogue: Catalogue, build: Configuration) -> list[Violation]:
     found: list[Violation] = []
     for group in catalogue.groups:
-        members = [
-            code
-            for code in dict.fromkeys(build.options)
-            if code in catalogue.options and catalogue.options[code].group == group
-        ]
+        members = _chosen_in_group(catalogue, build, group)
         if not members:
             found.append(_v(GROUP_REQUIRED, f"choose one {group} option", group=group))
+        message = f"choose only one {group} option"
         found += [
-            _v(
-                GROUP_EXCLUSIVE,
-                f"choose only one {group} option",
-                group=group,
-                option=extra,
-                chosen=members[0],
-            )
+            _v(GROUP_EXCLUSIVE, message, group=group, option=extra, chosen=members[0])
             for extra in members[1:]
         ]
     return found
+
+
+def _chosen_in_group(catalogue: Catalogue, build: Configuration, group: str) -> list[str]:
+    chosen = (catalogue.options.get(code) for code in dict.fromkeys(build.options))
+    return [option.code for option in chosen if option is not None and option.group == group]
 
 
 def _price_rules(

@@ -84,12 +84,20 @@ def bad(item: str, field: str, problem: str) -> InvalidInput:
 
 def _catalogue(raw: dict[str, Any]) -> Catalogue:
     platform = _table(raw, "platform", "platform")
+    body_styles = [_body_style(e) for e in _entries(raw, "body_styles")]
+    models = [_model(e) for e in _entries(raw, "models")]
+    trims = [_trim(e) for e in _entries(raw, "trims")]
+    options = [_option(e, [t.code for t in trims]) for e in _entries(raw, "options")]
+    _check_unique("body style", [b.code for b in body_styles])
+    _check_unique(
+        "item", [*(m.code for m in models), *(t.code for t in trims), *(o.code for o in options)]
+    )
     return catalogue_of(
         (_str(platform, "code", "platform"), _str(platform, "name", "platform")),
-        [_body_style(e) for e in _entries(raw, "body_styles")],
-        [_model(e) for e in _entries(raw, "models")],
-        trims := [_trim(e) for e in _entries(raw, "trims")],
-        [_option(e, [t.code for t in trims]) for e in _entries(raw, "options")],
+        body_styles,
+        models,
+        trims,
+        options,
     )
 
 
@@ -190,7 +198,6 @@ def _codes(
 
 def check_catalogue(catalogue: Catalogue) -> None:
     """Raise InvalidInput on the first entry that refers to something unknown or contradicts itself."""
-    _check_namespace(catalogue)
     for model in catalogue.models.values():
         _known(f"model {model.code!r}", "body_style", [model.body_style], catalogue.body_styles)
     for trim in catalogue.trims.values():
@@ -222,13 +229,12 @@ def check_prices(catalogue: Catalogue, offer: Offer, market: MarketFacts) -> Non
             raise bad(f"market {market.code}", "currency", problem)
 
 
-def _check_namespace(catalogue: Catalogue) -> None:
+def _check_unique(kind: str, codes: list[str]) -> None:
     seen: set[str] = set()
-    for code in [*catalogue.models, *catalogue.trims, *catalogue.options]:
+    for code in codes:
         if code in seen:
-            raise bad(
-                f"item {code!r}", "code", "is used twice (models, trims and options share codes)"
-            )
+            shared = " (models, trims and options share codes)" if kind == "item" else ""
+            raise bad(f"{kind} {code!r}", "code", f"is used twice{shared}")
         seen.add(code)
 
 

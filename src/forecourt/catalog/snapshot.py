@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
-DriveSide = Literal["lhd", "rhd"]
 DRIVE_SIDES: frozenset[str] = frozenset({"lhd", "rhd"})
 TRIM_LINES: frozenset[str] = frozenset({"core", "young"})
 

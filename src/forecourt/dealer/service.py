@@ -1,8 +1,239 @@
-"""placeholder service."""
+"""Use cases of the dealer feature."""
 
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from forecourt.dealer import policies, reference, repository
+from forecourt.dealer.events import DealerUpdated
+from forecourt.dealer.models import Dealer, DealerStaff
+from forecourt.dealer.schemas import (
+    DealerData,
+    DealerDetail,
+    DealerDistance,
+    DealerRead,
+    DealerUpdate,
+)
+from forecourt.kernel.errors import Forbidden, InvalidInput, NotFound
+from forecourt.kernel.principal import Principal
 from forecourt.kernel.uow import UnitOfWork
+from forecourt.market import service as market_service
+from forecourt.market.schemas import CityRead
+
+MAX_NEAREST = 50
+
+
+def list_dealers(
+    uow: UnitOfWork, *, market_code: str | None = None, kind: str | None = None
+) -> list[DealerRead]:
+    """The dealers the caller may see, optionally of one market and kind."""
+    kinds = _checked_kinds([kind] if kind else None)
+    with uow:
+        dealers = repository.find(
+            uow.session, market_code=market_code.upper() if market_code else None, kinds=kinds
+        )
+        return [DealerRead.model_validate(d) for d in dealers if _sees(uow.actor, d)]
+
+
+def get_dealer(uow: UnitOfWork, *, dealer_id: uuid.UUID) -> DealerDetail:
+    """One dealer with its staff; NotFound if unknown, Forbidden outside the caller's scope."""
+    with uow:
+        dealer = repository.get(uow.session, dealer_id, with_staff=True)
+        return DealerDetail.model_validate(_in_scope(uow.actor, dealer, "dealer_id", dealer_id))
+
+
+def get_dealer_by_code(uow: UnitOfWork, *, code: str) -> DealerRead:
+    """One dealer by its code (e.g. "DE-MUC-01"); NotFound if unknown, Forbidden outside scope."""
+    with uow:
+        dealer = repository.get_by_code(uow.session, code.upper())
+        return DealerRead.model_validate(_in_scope(uow.actor, dealer, "code", code))
+
+
+def update_dealer(uow: UnitOfWork, *, dealer_id: uuid.UUID, data: DealerUpdate) -> DealerRead:
+    """Change a dealer's hours, capacity, contact details or activity; HQ or its market's manager."""
+    values = _update_values(data)
+    with uow:
+        dealer = _in_scope(
+            uow.actor, repository.get(uow.session, dealer_id), "dealer_id", dealer_id
+        )
+        if not policies.may_edit(uow.actor, dealer.market_code):
+            raise Forbidden(
+                "only HQ or the dealer's market manager may change it", field="dealer_id"
+            )
+        changes = dealer.change(values, uow.clock.now())
+        if changes:
+            uow.audit(
+                "dealer.updated",
+                "dealer",
+                dealer.id,
+                changes=changes,
+                market_code=dealer.market_code,
+            )
+            uow.emit(
+                DealerUpdated(
+                    dealer_id=dealer.id, market_code=dealer.market_code, fields=tuple(changes)
+                )
+            )
+        uow.commit()
+        return DealerRead.model_validate(dealer)
+
+
+def nearest_dealers(
+    uow: UnitOfWork,
+    *,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    city: str | None = None,
+    country: str | None = None,
+    limit: int = 5,
+    kinds: list[str] | None = None,
+) -> list[DealerDistance]:
+    """Active dealers carrying the brand, nearest first, from a point or a city in any script."""
+    if not 1 <= limit <= MAX_NEAREST:
+        raise InvalidInput(f"limit must be between 1 and {MAX_NEAREST}", field="limit")
+    kinds = _checked_kinds(kinds)
+    lat, lon = _origin(uow, latitude, longitude, city, country)
+    with uow:
+        dealers = repository.find(uow.session, kinds=kinds, active=True)
+        ranked = sorted(
+            (policies.distance_km(lat, lon, d.latitude, d.longitude), d.code, d)
+            for d in dealers
+            if d.carries_brand and _sees(uow.actor, d)
+        )
+        return [
+            DealerDistance(dealer=DealerRead.model_validate(d), distance_km=round(km, 1))
+            for km, _, d in ranked[:limit]
+        ]
 
 
 def seed_reference_data(uow: UnitOfWork) -> int:
-    """Load reference data; placeholder."""
-    return 0
+    """Load the network of `data/dealers.toml`, inserting or updating by code; idempotent."""
+    if not uow.actor.is_hq:
+        raise Forbidden("only HQ loads reference data")
+    entries = reference.load_dealers(reference.read_data_file())
+    markets = {m.code for m in market_service.list_markets(uow)}
+    located = [(data, hours, _locate(data, markets, uow)) for data, hours in entries]
+    with uow:
+        existing = repository.by_code_with_staff(uow.session)
+        for data, hours, city in located:
+            _upsert(uow, existing.get(data.code), data, hours, city)
+        uow.commit()
+    return len(located)
+
+
+def _sees(principal: Principal, dealer: Dealer) -> bool:
+    return principal.sees_dealer(dealer.id, dealer.market_code)
+
+
+def _in_scope(principal: Principal, dealer: Dealer | None, field: str, key: object) -> Dealer:
+    if dealer is None:
+        raise NotFound(f"no dealer {key}", field=field)
+    if not _sees(principal, dealer):
+        raise Forbidden(f"dealer {key} is outside your scope", field=field)
+    return dealer
+
+
+def _checked_kinds(kinds: list[str] | None) -> list[str] | None:
+    unknown = sorted(set(kinds or ()) - set(policies.KINDS))
+    if unknown:
+        raise InvalidInput(
+            f"unknown dealer kind {', '.join(unknown)}; one of {', '.join(policies.KINDS)}",
+            field="kind",
+        )
+    return kinds or None
+
+
+def _origin(
+    uow: UnitOfWork,
+    latitude: float | None,
+    longitude: float | None,
+    city: str | None,
+    country: str | None,
+) -> tuple[float, float]:
+    """The point to measure from: the coordinates given, or the city's."""
+    if latitude is None and longitude is None:
+        if not city:
+            raise InvalidInput("give coordinates (latitude and longitude) or a city", field="city")
+        found = market_service.resolve_city(uow, name=city, country=country)
+        return found.latitude, found.longitude
+    if latitude is None or not -90 <= latitude <= 90:
+        raise InvalidInput("latitude must be between -90 and 90", field="latitude")
+    if longitude is None or not -180 <= longitude <= 180:
+        raise InvalidInput("longitude must be between -180 and 180", field="longitude")
+    return latitude, longitude
+
+
+def _update_values(data: DealerUpdate) -> dict[str, Any]:
+    values = data.model_dump(exclude_unset=True)
+    if values.get("opening_hours") is not None:
+        values["opening_hours"] = policies.check_opening_hours(values["opening_hours"])
+    for field, value in values.items():
+        if value is None:
+            raise InvalidInput(f"{field} cannot be emptied", field=field)
+    return values
+
+
+def _locate(data: DealerData, markets: set[str], uow: UnitOfWork) -> CityRead:
+    if data.market not in markets:
+        raise InvalidInput(
+            f"dealer {data.code}: no market {data.market}", dealer=data.code, field="market"
+        )
+    try:
+        return market_service.resolve_city(uow, name=data.city, country=data.market)
+    except NotFound as exc:
+        raise InvalidInput(
+            f"dealer {data.code}: no city {data.city!r} in {data.market}",
+            dealer=data.code,
+            field="city",
+            suggestions=exc.details.get("suggestions", []),
+        ) from exc
+
+
+def _upsert(
+    uow: UnitOfWork,
+    dealer: Dealer | None,
+    data: DealerData,
+    hours: policies.OpeningHours,
+    city: CityRead,
+) -> None:
+    now = uow.clock.now()
+    if dealer is None:
+        dealer = Dealer(code=data.code, created_at=now, updated_at=now)
+        uow.session.add(dealer)
+    dealer.change(_dealer_values(data, hours, city), now)
+    staff = {member.email: member for member in dealer.staff}
+    for member in data.staff:
+        values = member.model_dump()
+        if member.email in staff:
+            _assign(staff[member.email], values)
+        else:
+            dealer.staff.append(DealerStaff(**values))
+
+
+def _dealer_values(
+    data: DealerData, hours: policies.OpeningHours, city: CityRead
+) -> dict[str, Any]:
+    return {
+        "name": data.name,
+        "kind": data.kind,
+        "market_code": data.market,
+        "city": city.name,
+        "city_geonameid": city.geonameid,
+        "latitude": city.latitude,
+        "longitude": city.longitude,
+        "timezone": city.timezone,
+        "city_tier": city.tier,
+        "address": data.address,
+        "phone": data.phone,
+        "email": data.email,
+        "opening_hours": hours,
+        "daily_lead_capacity": data.capacity,
+        "brands": data.brands,
+        "active": data.active,
+    }
+
+
+def _assign(staff: DealerStaff, values: dict[str, Any]) -> None:
+    for field, value in values.items():
+        setattr(staff, field, value)

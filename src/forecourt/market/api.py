@@ -12,6 +12,7 @@ from forecourt.market.schemas import CityRead, MarketRead
 
 router = APIRouter(tags=["market"])
 
+
 @router.get("/markets", response_model=list[MarketRead])
 def list_markets(ctx: Annotated[RequestContext, Depends(request_context)]) -> list[MarketRead]:
     """The markets you may see, in rollout order."""
@@ -27,7 +28,9 @@ def get_market(ctx: Annotated[RequestContext, Depends(request_context)], code: s
 @router.get("/cities", response_model=CityRead)
 def resolve_city(
     ctx: Annotated[RequestContext, Depends(request_context)],
-    name: Annotated[str, Query(min_length=1, max_length=120, description="Any script: 上海, Shanghai")],
+    name: Annotated[
+        str, Query(min_length=1, max_length=120, description="Any script: 上海, Shanghai")
+    ],
     country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
 ) -> CityRead:
     """A city by name, with coordinates, tier and market; 404 with suggestions when unknown."""

@@ -30,7 +30,9 @@ def load_markets(text: str) -> list[MarketData]:
     seen: set[str] = set()
     for market in markets:
         if market.code in seen:
-            raise InvalidInput(f"market {market.code} is listed twice", market=market.code, field="code")
+            raise InvalidInput(
+                f"market {market.code} is listed twice", market=market.code, field="code"
+            )
         seen.add(market.code)
     return markets
 
@@ -44,7 +46,9 @@ def _market(entry: dict[str, Any], profiles: dict[str, dict[str, Any]]) -> Marke
     except ValidationError as exc:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else "market"
-        raise InvalidInput(f"market {code}: {field}: {error['msg']}", market=code, field=field) from exc
+        raise InvalidInput(
+            f"market {code}: {field}: {error['msg']}", market=code, field=field
+        ) from exc
     _check_against_country(market)
     return market
 

@@ -33,6 +33,7 @@ def resolve_city(uow: UnitOfWork, *, name: str, country: str | None = None) -> C
     city = cities.find_city(name, country)
     with uow:
         market = repository.get(uow.session, city.country)
+        market_code = market.code if market else None
     return CityRead(
         geonameid=city.geonameid,
         name=city.name,
@@ -42,7 +43,7 @@ def resolve_city(uow: UnitOfWork, *, name: str, country: str | None = None) -> C
         population=city.population,
         timezone=city.timezone,
         tier=city.tier,
-        market_code=market.code if market else None,
+        market_code=market_code,
     )
 
 

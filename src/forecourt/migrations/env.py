@@ -8,9 +8,8 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import JSON, Connection
 
-from forecourt.db.types import UTCDateTime
-
 from forecourt.db.engine import make_engine
+from forecourt.db.types import UTCDateTime
 from forecourt.models import Base
 
 config = context.config

@@ -38,9 +38,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_entry")),
     )
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_audit_entity", ["entity_type", "entity_id"], unique=False
-        )
+        batch_op.create_index("ix_audit_entity", ["entity_type", "entity_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_entry_at"), ["at"], unique=False)
 
     op.create_table(

@@ -29,7 +29,10 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["dealer_id"], ["dealer.id"], name=op.f("fk_app_user_dealer_id_dealer"), ondelete="RESTRICT"
+            ["dealer_id"],
+            ["dealer.id"],
+            name=op.f("fk_app_user_dealer_id_dealer"),
+            ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_app_user")),
         sa.UniqueConstraint("email", name=op.f("uq_app_user_email")),
@@ -40,7 +43,10 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("market_code", sa.String(length=2), nullable=False),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["app_user.id"], name=op.f("fk_user_market_user_id_app_user"), ondelete="CASCADE"
+            ["user_id"],
+            ["app_user.id"],
+            name=op.f("fk_user_market_user_id_app_user"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["market_code"], ["market.code"], name=op.f("fk_user_market_market_code_market")
@@ -57,7 +63,10 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["app_user.id"], name=op.f("fk_api_token_user_id_app_user"), ondelete="CASCADE"
+            ["user_id"],
+            ["app_user.id"],
+            name=op.f("fk_api_token_user_id_app_user"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_token")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_token_token_hash")),

@@ -1,0 +1,66 @@
+"""The dealer network's reference data file: read and checked, cities not yet looked up."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from typing import Any
+
+from pydantic import ValidationError
+
+from forecourt.dealer.models import BRAND
+from forecourt.dealer.policies import OpeningHours, check_opening_hours
+from forecourt.dealer.schemas import DealerData
+from forecourt.kernel.errors import DomainError, InvalidInput
+
+
+def read_data_file() -> str:
+    """The text of the packaged `data/dealers.toml`."""
+    return (resources.files("forecourt.dealer") / "data" / "dealers.toml").read_text("utf-8")
+
+
+def load_dealers(text: str) -> list[tuple[DealerData, OpeningHours]]:
+    """Each dealer of the file with its opening hours; InvalidInput names the dealer and field."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"dealers file is not valid TOML: {exc}", field="file") from exc
+    profiles: dict[str, Any] = raw.get("hours", {})
+    dealers = [_dealer(entry, profiles) for entry in raw.get("dealer", [])]
+    codes = [data.code for data, _ in dealers]
+    duplicate = next((code for code in codes if codes.count(code) > 1), None)
+    if duplicate:
+        raise InvalidInput(f"dealer {duplicate} is listed twice", dealer=duplicate, field="code")
+    return dealers
+
+
+def _dealer(entry: dict[str, Any], profiles: dict[str, Any]) -> tuple[DealerData, OpeningHours]:
+    code = str(entry.get("code", "?"))
+    try:
+        data = DealerData.model_validate(entry)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "dealer"
+        raise _invalid(code, field, error["msg"]) from exc
+    if data.hours not in profiles:
+        raise _invalid(code, "hours", f"no opening-hours profile {data.hours!r}")
+    try:
+        hours = check_opening_hours(profiles[data.hours])
+    except DomainError as exc:
+        raise _invalid(code, "hours", exc.message) from exc
+    return data.model_copy(update={"brands": _brands(data)}), hours
+
+
+def _brands(data: DealerData) -> list[str]:
+    """Own and franchise dealers carry the brand alone; a multibrand dealer lists its brands."""
+    if data.kind != "multibrand":
+        if data.brands not in ([], [BRAND]):
+            raise _invalid(data.code, "brands", f"a {data.kind} dealer carries only {BRAND}")
+        return [BRAND]
+    if len(data.brands) < 2:
+        raise _invalid(data.code, "brands", "a multibrand dealer lists at least two brands")
+    return data.brands
+
+
+def _invalid(code: str, field: str, reason: str) -> InvalidInput:
+    return InvalidInput(f"dealer {code}: {field}: {reason}", dealer=code, field=field)

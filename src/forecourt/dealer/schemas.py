@@ -1,0 +1,110 @@
+"""What the dealer feature reads and writes at its edges."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+DealerKind = Literal["own", "franchise", "multibrand"]
+StaffJob = Literal["sales", "service", "manager"]
+
+
+class DealerRead(BaseModel):
+    """A dealer as every reader in scope sees it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    code: str
+    name: str
+    kind: DealerKind
+    market_code: str
+    city: str
+    city_geonameid: int
+    latitude: float
+    longitude: float
+    timezone: str
+    city_tier: int | None
+    address: str
+    phone: str
+    email: str
+    opening_hours: dict[str, list[list[str]]]
+    daily_lead_capacity: int
+    brands: list[str]
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class StaffRead(BaseModel):
+    """A person working at a dealer."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    email: str
+    job: StaffJob
+    languages: list[str]
+    active: bool
+
+
+class DealerDetail(DealerRead):
+    """A dealer with its staff."""
+
+    staff: list[StaffRead]
+
+
+class DealerUpdate(BaseModel):
+    """The fields of a dealer its market may change; fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    opening_hours: dict[str, Any] | None = Field(
+        default=None, description='All seven days, e.g. {"mon": [["09:00", "18:00"]], "sun": []}'
+    )
+    daily_lead_capacity: int | None = Field(default=None, ge=0, le=10_000)
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 ()\-]{4,30}$")
+    email: EmailStr | None = None
+    active: bool | None = None
+
+
+class DealerDistance(BaseModel):
+    """A dealer and how far it is from the point asked about, as the crow flies."""
+
+    dealer: DealerRead
+    distance_km: float
+
+
+class StaffData(BaseModel):
+    """A staff entry of the reference data file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=2, max_length=120)
+    email: EmailStr
+    job: StaffJob
+    languages: list[str] = Field(min_length=1)
+
+
+class DealerData(BaseModel):
+    """A dealer entry of the reference data file, before its city is looked up."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^[A-Z]{2}-[A-Z]{3}-\d{2}$")
+    name: str = Field(min_length=2, max_length=120)
+    kind: DealerKind
+    market: str = Field(pattern=r"^[A-Z]{2}$")
+    city: str = Field(min_length=1)
+    address: str = Field(min_length=5, max_length=300)
+    phone: str = Field(pattern=r"^\+[0-9][0-9 ()\-]{4,30}$")
+    email: EmailStr
+    hours: str
+    capacity: int = Field(ge=0, le=10_000)
+    brands: list[str] = Field(default_factory=list)
+    active: bool = True
+    staff: list[StaffData] = Field(min_length=2, max_length=4)
