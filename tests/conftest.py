@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from forecourt import migrations
 from forecourt.auth import service as auth
 from forecourt.bootstrap import Container, bootstrap
+from forecourt.campaign import service as campaign
 from forecourt.catalog import service as catalog
 from forecourt.config import Settings
 from forecourt.db.engine import make_engine
@@ -49,6 +50,7 @@ def engine(database_url: str) -> Iterator[Engine]:
     market.seed_reference_data(container.uow())
     dealer.seed_reference_data(container.uow())
     catalog.seed_reference_data(container.uow())
+    campaign.seed_reference_data(container.uow())
     container.engine.dispose()
     engine = make_engine(database_url)
     yield engine

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,6 +14,8 @@ from forecourt import migrations
 from forecourt.auth import demo as demo_users
 from forecourt.auth import service as auth
 from forecourt.bootstrap import Container, bootstrap
+from forecourt.campaign import service as campaign
+from forecourt.entrypoints import bulk
 from forecourt.catalog import service as catalog
 from forecourt.config import Settings
 from forecourt.dealer import service as dealer
@@ -25,6 +28,10 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+leads_app = typer.Typer(help="Leads.", no_args_is_help=True)
+customers_app = typer.Typer(help="Customers and identity resolution.", no_args_is_help=True)
+app.add_typer(leads_app, name="leads")
+app.add_typer(customers_app, name="customers")
 console = Console()
 
 # Exit codes, one per kind of domain error, so scripts can tell them apart.
@@ -64,6 +71,7 @@ def seed() -> None:
         "markets": market.seed_reference_data(container.uow()),
         "dealers": dealer.seed_reference_data(container.uow()),
         "catalogue items": catalog.seed_reference_data(container.uow()),
+        "campaigns": campaign.seed_reference_data(container.uow()),
         "demo users": len(demo_users.seed_demo_users(container.uow())),
     }
     console.print(", ".join(f"{n} {what}" for what, n in counts.items()) + " loaded")
@@ -96,6 +104,38 @@ def users_token(email: str, name: str = "cli") -> None:
     """Issue an API token for EMAIL; it is shown once and stored only as a hash."""
     issued = auth.issue_token_for(_container().uow(), email=email, name=name)
     console.print(issued.token)
+
+
+@leads_app.command("import")
+def leads_import(
+    path: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV, XLSX, JSONL or ADF XML")
+    ],
+    channel: Annotated[str | None, typer.Option(help="Channel for rows that name none")] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Write every rejected row to this CSV")
+    ] = None,
+) -> None:
+    """Import leads from a file: every valid row is captured, every rejected row reported."""
+    summary = bulk.import_leads(
+        _container(), path, default_channel=channel, report=report, console=console
+    )
+    console.print(summary.describe())
+    if summary.rejected:
+        raise typer.Exit(code=2)
+
+
+@customers_app.command("xref")
+def customers_xref(output: Annotated[Path, typer.Option(help="CSV file to write")]) -> None:
+    """Write one row per source record: channel,source_id,customer_id."""
+    rows = bulk.write_xref(_container(), output)
+    console.print(f"{rows} source records written to {output}")
+
+
+@customers_app.command("train")
+def customers_train() -> None:
+    """Estimate the identity-resolution model from the stored identities and make it active."""
+    console.print(f"model {bulk.train(_container())} is active")
 
 
 @app.command()

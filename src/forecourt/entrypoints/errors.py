@@ -10,11 +10,14 @@ from forecourt.kernel.errors import (
     DomainError,
     Forbidden,
     InvalidInput,
+    Malformed,
     NotFound,
     Unauthenticated,
 )
 
+# The first entry an error is an instance of wins, so subclasses come before their bases.
 STATUS: dict[type[DomainError], int] = {
+    Malformed: 400,
     NotFound: 404,
     Conflict: 409,
     InvalidInput: 422,

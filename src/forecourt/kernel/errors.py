@@ -26,6 +26,10 @@ class InvalidInput(DomainError):
     """The request breaks a rule; `details` name the field or rule."""
 
 
+class Malformed(InvalidInput):
+    """A document that cannot be read at all (broken XML, not JSON); `details` say where."""
+
+
 class Unauthenticated(DomainError):
     """No credential, or one that is malformed, unknown, expired or revoked."""
 

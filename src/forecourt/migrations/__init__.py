@@ -30,6 +30,15 @@ def downgrade(url: str, revision: str, connection: Connection | None = None) -> 
     command.downgrade(alembic_config(url, connection), revision)
 
 
+def head() -> str:
+    """The newest revision the scripts know."""
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
+    revision = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert revision is not None
+    return revision
+
+
 def current(url: str) -> str | None:
     """The revision the database is at, or None when it has no schema yet."""
     from alembic.runtime.migration import MigrationContext  # noqa: PLC0415

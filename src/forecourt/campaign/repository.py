@@ -1,0 +1,34 @@
+"""Every query of the campaign feature."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forecourt.campaign.models import Campaign
+
+
+def by_code(session: Session, code: str) -> Campaign | None:
+    return session.scalars(select(Campaign).where(Campaign.code == code)).one_or_none()
+
+
+def by_utm(
+    session: Session, *, utm_campaign: str, utm_source: str | None, utm_medium: str | None
+) -> Campaign | None:
+    """The campaign tagged with this utm_campaign, preferring one whose source and medium agree too."""
+    rows = session.scalars(select(Campaign).where(Campaign.utm_campaign == utm_campaign)).all()
+    ranked = sorted(
+        rows,
+        key=lambda c: (c.utm_source == utm_source) + (c.utm_medium == utm_medium),
+        reverse=True,
+    )
+    return ranked[0] if ranked else None
+
+
+def listed(session: Session, market_codes: frozenset[str] | None) -> Sequence[Campaign]:
+    stmt = select(Campaign).order_by(Campaign.starts_on, Campaign.code)
+    if market_codes is not None:
+        stmt = stmt.where(Campaign.market_code.in_(market_codes))
+    return session.scalars(stmt).all()

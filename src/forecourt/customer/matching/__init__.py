@@ -1,0 +1,1 @@
+"""Identity resolution: normalisation, blocking, Fellegi–Sunter scoring, the trained model."""

@@ -1,0 +1,181 @@
+"""Deciding what a new record is: an existing customer ("link"), a question ("review"), "new".
+
+Precision comes first, because a false merge shows one customer's data to another person:
+
+- LINK_THRESHOLD = 0.995: the best candidate must be at least 99.5 % likely the same person
+  (about 7.6 bits of match weight beyond even odds), and no candidate of *another* customer
+  may reach REVIEW_THRESHOLD (two plausible customers = ambiguous = review).
+- REVIEW_THRESHOLD = 0.5: below even odds a person reviewing would mostly see strangers, so
+  the record is new; between the thresholds a person decides.
+- The household guard: family members share a phone or an e-mail. When a contact agrees but
+  the names clearly disagree, the candidate can never be linked automatically: it goes to
+  review when the names share a token (王伟/王芳, a relative or a typo-prone given name) and
+  is dropped (new) when they share none. The model alone could link such a pair, since a
+  shared phone outweighs a name mismatch; that is exactly the error the guard forbids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz.distance import JaroWinkler
+
+from forecourt.customer.matching.comparisons import PERSON_COMPARISONS, joined_equal
+from forecourt.customer.matching.model import MatchModel
+from forecourt.customer.matching.records import PersonRecord
+from forecourt.customer.matching.scoring import (
+    PairScore,
+    check_compatible,
+    match_weight,
+    score_pair,
+)
+
+Outcome = Literal["link", "review", "new"]
+LINK_THRESHOLD = 0.995
+REVIEW_THRESHOLD = 0.5
+#: Two name tokens this similar (Jaro-Winkler) are one token with a typo: "jon"/"john".
+TOKEN_SIMILAR = 0.9
+_CONTACT_AGREES = frozenset(
+    {
+        "phone: exact",
+        "phone: same last 8 digits",
+        "email: exact",
+        "email: same local part or 1 edit",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateScore:
+    """One scored candidate: which customer it belongs to, its score, and any guard cap."""
+
+    record_id: str
+    customer_id: str
+    score: PairScore
+    cap: Outcome
+    guard: str | None
+
+    @property
+    def probability(self) -> float:
+        """The candidate's match probability."""
+        return self.score.probability
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The decision, why, the best candidate with its evidence, and the runner-ups."""
+
+    outcome: Outcome
+    reason: str
+    best: CandidateScore | None
+    runner_ups: tuple[CandidateScore, ...]
+    model_version: str
+
+
+def resolve(
+    model: MatchModel,
+    record: PersonRecord,
+    candidates: Sequence[PersonRecord],
+    *,
+    clusters: Mapping[str, str] | None = None,
+    link_threshold: float = LINK_THRESHOLD,
+    review_threshold: float = REVIEW_THRESHOLD,
+    max_runner_ups: int = 3,
+) -> Resolution:
+    """Resolve a new record against its candidates (`clusters`: record_id → customer_id)."""
+    check_compatible(model, PERSON_COMPARISONS)
+    scored = _rank(model, record, candidates, clusters or {}, max_runner_ups + 1)
+    if not scored:
+        return Resolution("new", "no candidates", None, (), model.version)
+    best, others = scored[0], tuple(scored[1:])
+    outcome, reason = _decide(scored, link_threshold, review_threshold)
+    return Resolution(outcome, reason, best, others, model.version)
+
+
+def _rank(
+    model: MatchModel,
+    record: PersonRecord,
+    candidates: Sequence[PersonRecord],
+    clusters: Mapping[str, str],
+    keep: int,
+) -> list[CandidateScore]:
+    """Candidates by match weight (fast path), the top `keep` scored with evidence and guard.
+
+    A candidate capped to "new" by the guard sorts after every other candidate.
+    """
+    others = [c for c in candidates if c.record_id != record.record_id]
+    weights = sorted(((match_weight(model, record, c), c) for c in others), key=lambda t: -t[0])
+    ranked = [_candidate(model, record, c, clusters) for _, c in weights[: keep * 2]]
+    ranked.sort(key=lambda s: (s.cap == "new", -s.score.match_weight))
+    return ranked[:keep]
+
+
+def _candidate(
+    model: MatchModel, record: PersonRecord, other: PersonRecord, clusters: Mapping[str, str]
+) -> CandidateScore:
+    """Score one candidate with evidence and apply the household guard."""
+    score = score_pair(model, record, other)
+    cap, why = household_guard(record, other, score)
+    customer = clusters.get(other.record_id, other.record_id)
+    return CandidateScore(other.record_id, customer, score, cap, why)
+
+
+def _decide(scored: Sequence[CandidateScore], link: float, review: float) -> tuple[Outcome, str]:
+    """The outcome from the ranked candidates (best first, guard-dropped last)."""
+    best = scored[0]
+    if best.cap == "new" or best.probability < review:
+        return "new", best.guard or "best candidate below the review threshold"
+    rivals = [
+        s
+        for s in scored[1:]
+        if s.customer_id != best.customer_id and s.cap != "new" and s.probability >= review
+    ]
+    if rivals:
+        return "review", f"ambiguous: customers {best.customer_id} and {rivals[0].customer_id}"
+    if best.cap == "review":
+        return "review", best.guard or "capped to review"
+    if best.probability >= link:
+        return "link", "best candidate above the link threshold"
+    return "review", "best candidate between the review and link thresholds"
+
+
+def household_guard(
+    a: PersonRecord, b: PersonRecord, score: PairScore
+) -> tuple[Outcome, str | None]:
+    """Cap a pair whose contact agrees but whose names clearly disagree (a household)."""
+    if not any(e.level in _CONTACT_AGREES for e in score.evidence):
+        return "link", None
+    conflict = name_conflict(a, b)
+    if conflict == "strong":
+        return "new", "household guard: shared contact, names share nothing"
+    if conflict == "mild":
+        return "review", "household guard: shared contact, different given names"
+    return "link", None
+
+
+def name_conflict(a: PersonRecord, b: PersonRecord) -> Literal["strong", "mild"] | None:
+    """How clearly two names belong to different people.
+
+    None when they may be one person (same Hanzi, same letters, or one name's tokens all found
+    in the other's); "mild" when each side has a token the other lacks but some token is
+    shared (王伟/王芳: same surname), or the pinyin agrees but the Hanzi differ; "strong" when
+    no token is shared at all.
+    """
+    ta, tb = a.name_tokens, b.name_tokens
+    if not ta or not tb or (a.name_hanzi and a.name_hanzi == b.name_hanzi):
+        return None
+    if ta == tb or joined_equal(ta, tb):
+        return "mild" if a.name_hanzi and b.name_hanzi else None
+    only_a = [t for t in ta if not _has_similar(t, tb)]
+    only_b = [t for t in tb if not _has_similar(t, ta)]
+    if not only_a or not only_b:
+        return None
+    shared = len(only_a) < len(ta) or len(only_b) < len(tb)
+    return "mild" if shared else "strong"
+
+
+def _has_similar(token: str, tokens: tuple[str, ...]) -> bool:
+    """True when some token is the same or a near-typo of `token`."""
+    return any(t == token or JaroWinkler.similarity(t, token) >= TOKEN_SIMILAR for t in tokens)

@@ -1,0 +1,95 @@
+"""Long-running CLI jobs with progress bars: lead imports, the cross-reference export, training."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from forecourt.bootstrap import Container
+from forecourt.customer import curation
+from forecourt.lead import service as leads
+from forecourt.lead.files import count_rows, read_leads
+from forecourt.lead.incoming import RowError
+
+
+@dataclass
+class ImportSummary:
+    """What an import did: how many rows were captured, replayed and refused."""
+
+    created: int = 0
+    replayed: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return f"{self.created} leads created, {self.replayed} already known, {len(self.rejected)} rows rejected"
+
+
+def import_leads(
+    container: Container,
+    path: Path,
+    *,
+    default_channel: str | None,
+    report: Path | None,
+    console: Console,
+) -> ImportSummary:
+    """Capture every lead of a file, one transaction each; report each rejected row."""
+    summary = ImportSummary()
+    with _progress(console) as progress:
+        task = progress.add_task(f"importing {path.name}", total=count_rows(path))
+        for outcome in leads.capture_batch(
+            container.uow(), items=read_leads(path, default_channel=default_channel)
+        ):
+            _count(summary, outcome)
+            progress.advance(task)
+    for error in summary.rejected:
+        console.print(f"[yellow]line {error.line}[/] {error.field or ''}: {error.reason}")
+    if report is not None:
+        _write_report(report, summary.rejected)
+    return summary
+
+
+def _count(summary: ImportSummary, outcome: object) -> None:
+    if isinstance(outcome, RowError):
+        summary.rejected.append(outcome)
+    elif getattr(outcome, "created", False):
+        summary.created += 1
+    else:
+        summary.replayed += 1
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+def _write_report(path: Path, rejected: list[RowError]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["line", "field", "reason", "source_id"])
+        writer.writeheader()
+        writer.writerows(error.as_dict() for error in rejected)
+
+
+def write_xref(container: Container, output: Path) -> int:
+    """Write channel,source_id,customer_id for every source record; returns the row count."""
+    rows = 0
+    with output.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["channel", "source_id", "customer_id"])
+        for channel, source_id, customer_id in curation.xref(container.uow()):
+            writer.writerow([channel, source_id or "", customer_id])
+            rows += 1
+    return rows
+
+
+def train(container: Container) -> str:
+    """Train and activate a new identity model; returns its version."""
+    return curation.train_model(container.uow())

@@ -1,0 +1,66 @@
+"""What the lead feature returns at its edges."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from forecourt.lead.incoming import RowError
+
+
+class LeadRead(BaseModel):
+    """A captured lead: who it was resolved to, what it is credited to, what was odd about it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    channel: str
+    source_id: str | None
+    customer_id: uuid.UUID
+    identity_id: uuid.UUID
+    resolution: str
+    market_code: str | None
+    dealer_id: uuid.UUID | None
+    requested_dealer_code: str | None
+    campaign_id: uuid.UUID | None
+    campaign_code: str | None
+    attribution: str
+    utm: dict[str, str]
+    model_interest: str | None
+    status: str
+    issues: list[str]
+    attributes: dict[str, Any]
+    created_at: datetime
+    received_at: datetime
+
+
+class Captured(BaseModel):
+    """The result of one capture: the lead, whether this call created it, and the match evidence."""
+
+    lead: LeadRead
+    created: bool
+    match_probability: float | None = None
+    match_evidence: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class RejectedRow(BaseModel):
+    """One record of a batch that was not taken, and why."""
+
+    line: int
+    field: str | None
+    reason: str
+    source_id: str | None = None
+
+    @classmethod
+    def of(cls, error: RowError) -> RejectedRow:
+        return cls(**error.as_dict())
+
+
+class BatchResult(BaseModel):
+    """What a batch (an ADF document, an import file) brought: every lead taken, every row refused."""
+
+    accepted: list[Captured]
+    rejected: list[RejectedRow]

@@ -1,0 +1,230 @@
+"""Use cases of the lead feature: capture one lead from any channel, exactly once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+
+from forecourt.campaign import service as campaigns
+from forecourt.customer import service as customers
+from forecourt.customer.matching.normalise import NormalisedPerson, normalise_person
+from forecourt.customer.schemas import ConsentRecord, IdentityOutcome
+from forecourt.kernel.errors import Forbidden, InvalidInput, NotFound
+from forecourt.kernel.ids import new_id
+from forecourt.kernel.principal import Role
+from forecourt.kernel.uow import UnitOfWork
+from forecourt.lead import repository
+from forecourt.lead.events import LeadCaptured
+from forecourt.lead.adf import parse_adf, write_adf
+from forecourt.lead.incoming import IncomingLead, LeadChannel, RowError
+from forecourt.lead.models import Lead
+from forecourt.lead.schemas import BatchResult, Captured, LeadRead, RejectedRow
+
+
+def capture_lead(
+    uow: UnitOfWork, *, data: IncomingLead, idempotency_key: str | None = None
+) -> Captured:
+    """Capture one lead: normalise the person, resolve them to a customer (linked, new or queued
+    for review), credit the campaign, record consent, store the lead and announce it. The same
+    (channel, source id) or Idempotency-Key returns the first capture instead of a second lead."""
+    with uow:
+        if (earlier := _earlier(uow, data, idempotency_key)) is not None:
+            return Captured(lead=LeadRead.model_validate(earlier), created=False)
+        person = _normalised(data)
+        identity = customers.resolve_person(
+            uow, person=person, channel=data.channel.value, source_id=data.source_id
+        )
+        lead = _new_lead(uow, data, idempotency_key, person, identity)
+        _record_consents(uow, data, identity)
+        uow.emit(
+            LeadCaptured(
+                lead_id=lead.id,
+                customer_id=identity.customer_id,
+                channel=lead.channel,
+                market_code=lead.market_code,
+                resolution=identity.outcome,
+                campaign_id=lead.campaign_id,
+            )
+        )
+        uow.commit()
+        return Captured(
+            lead=LeadRead.model_validate(lead),
+            created=True,
+            match_probability=identity.probability,
+            match_evidence=identity.evidence,
+        )
+
+
+def _earlier(uow: UnitOfWork, data: IncomingLead, key: str | None) -> Lead | None:
+    if key and (lead := repository.by_idempotency_key(uow.session, key)):
+        return lead
+    if data.source_id:
+        return repository.by_source(uow.session, data.channel.value, data.source_id)
+    return None
+
+
+def _normalised(data: IncomingLead) -> NormalisedPerson:
+    return normalise_person(
+        record_id=data.source_id or "new",
+        first_name=data.first_name,
+        last_name=data.last_name,
+        full_name=data.full_name,
+        phone=data.phone,
+        email=data.email,
+        city=data.city,
+        country=data.country,
+    )
+
+
+def _new_lead(
+    uow: UnitOfWork,
+    data: IncomingLead,
+    key: str | None,
+    person: NormalisedPerson,
+    identity: IdentityOutcome,
+) -> Lead:
+    now = uow.clock.now()
+    credit = campaigns.attribute(
+        uow,
+        campaign_code=data.campaign_code,
+        utm_source=data.utm_source,
+        utm_medium=data.utm_medium,
+        utm_campaign=data.utm_campaign,
+    )
+    issues = list(person.issues) + (
+        ["campaign.unknown"] if credit.matched_by == "unknown_code" else []
+    )
+    utm = {
+        k: v
+        for k, v in (
+            ("source", data.utm_source),
+            ("medium", data.utm_medium),
+            ("campaign", data.utm_campaign),
+        )
+        if v
+    }
+    lead = Lead(
+        id=new_id(),
+        channel=data.channel.value,
+        source_id=data.source_id,
+        idempotency_key=key,
+        customer_id=identity.customer_id,
+        identity_id=identity.identity_id,
+        resolution=identity.outcome,
+        market_code=person.market_code or data.country,
+        requested_dealer_code=data.dealer_code,
+        campaign_id=credit.campaign_id,
+        campaign_code=credit.campaign_code,
+        attribution=credit.matched_by,
+        utm=utm,
+        model_interest=data.model_interest,
+        issues=issues,
+        attributes=dict(data.attributes),
+        created_at=data.created_at or now,
+        received_at=now,
+    )
+    uow.session.add(lead)
+    return lead
+
+
+def _record_consents(uow: UnitOfWork, data: IncomingLead, identity: IdentityOutcome) -> None:
+    if not data.consents:
+        return
+    now = uow.clock.now()
+    records = [
+        ConsentRecord(
+            channel=c.channel.value,
+            purpose=c.purpose.value,
+            granted=c.granted,
+            source=c.source or f"lead:{data.channel.value}",
+            at=c.at or now,
+        )
+        for c in data.consents
+    ]
+    customers.record_consents(
+        uow, customer_id=identity.customer_id, identity_id=identity.identity_id, consents=records
+    )
+
+
+def get_lead(uow: UnitOfWork, *, lead_id: uuid.UUID) -> LeadRead:
+    """One lead, if the caller may see it: dealer staff only their dealer's leads."""
+    with uow:
+        lead = repository.get(uow.session, lead_id)
+        if lead is None:
+            raise NotFound("no such lead", field="lead_id")
+        _require_sees(uow, lead)
+        return LeadRead.model_validate(lead)
+
+
+def _require_sees(uow: UnitOfWork, lead: Lead) -> None:
+    actor = uow.actor
+    if actor.role is Role.DEALER_STAFF and lead.dealer_id != actor.dealer_id:
+        raise Forbidden("this lead is not assigned to your dealer")
+    if actor.role is Role.MARKET_MANAGER and lead.market_code not in actor.market_codes:
+        raise Forbidden("this lead is outside your markets")
+
+
+def leads_of_customer(uow: UnitOfWork, *, customer_ids: Sequence[uuid.UUID]) -> list[LeadRead]:
+    """A customer's leads in the order they came: the timeline of their enquiries."""
+    with uow:
+        return [
+            LeadRead.model_validate(lead)
+            for lead in repository.of_customer(uow.session, customer_ids)
+        ]
+
+
+def capture_batch(
+    uow: UnitOfWork, *, items: Iterable[IncomingLead | RowError]
+) -> Iterator[Captured | RowError]:
+    """Capture each lead of a batch in its own transaction, so one bad record loses nothing else;
+    yields each capture or the row's error, in order."""
+    for item in items:
+        if isinstance(item, RowError):
+            yield item
+            continue
+        try:
+            yield capture_lead(uow, data=item)
+        except InvalidInput as exc:
+            yield RowError(
+                line=_line_of(item),
+                field=str(exc.details.get("field", "")) or None,
+                reason=exc.message,
+                source_id=item.source_id,
+            )
+
+
+def _line_of(item: IncomingLead) -> int:
+    return int(item.attributes.get("_line", "0") or 0)
+
+
+def capture_adf(uow: UnitOfWork, *, document: bytes) -> BatchResult:
+    """Capture every prospect of an ADF document; broken XML raises Malformed with line and column."""
+    batch = parse_adf(document)
+    accepted: list[Captured] = []
+    rejected = [RejectedRow.of(error) for error in batch.rejected]
+    for number, outcome in enumerate(capture_batch(uow, items=batch.prospects), start=1):
+        if isinstance(outcome, RowError):
+            rejected.append(RejectedRow.of(replace(outcome, line=outcome.line or number)))
+        else:
+            accepted.append(outcome)
+    return BatchResult(accepted=accepted, rejected=rejected)
+
+
+def lead_as_adf(uow: UnitOfWork, *, lead_id: uuid.UUID) -> str:
+    """The lead as an ADF 1.0 document, with the person as they gave their details."""
+    lead = get_lead(uow, lead_id=lead_id)
+    identity = customers.get_identity(uow, identity_id=lead.identity_id)
+    incoming = IncomingLead(
+        channel=LeadChannel(lead.channel),
+        source_id=lead.source_id,
+        full_name=identity.display_name,
+        phone=identity.phone_raw,
+        email=identity.email,
+        city=identity.city_name,
+        country=identity.country,
+        model_interest=lead.model_interest,
+        created_at=lead.created_at,
+        campaign_code=lead.campaign_code,
+    )
+    return write_adf([incoming])

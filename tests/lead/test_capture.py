@@ -1,0 +1,233 @@
+"""Capturing leads at the service layer: resolution, idempotency, attribution, consent, bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, text
+
+from forecourt.customer import service as customers
+from forecourt.kernel.errors import InvalidInput
+from forecourt.kernel.uow import UnitOfWork
+from forecourt.lead import service as leads
+from forecourt.lead.incoming import IncomingLead
+
+
+def table_count(connection: Connection, table: str) -> int:
+    return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def lead(**fields: Any) -> IncomingLead:
+    return IncomingLead.model_validate({"channel": "web", **fields})
+
+
+def test_a_new_person_becomes_a_new_customer(uow: UnitOfWork) -> None:
+    captured = leads.capture_lead(
+        uow,
+        data=lead(
+            source_id="w-1",
+            first_name="Jana",
+            last_name="Nováková",
+            phone="+421 905 123 456",
+            email="Jana.Novakova@Example.com",
+            city="Bratislava",
+            country="SK",
+        ),
+    )
+    assert captured.created
+    assert captured.lead.resolution == "new"
+    assert captured.lead.market_code == "SK"
+    profile = customers.get_customer(uow, customer_id=captured.lead.customer_id)
+    assert profile.email == "jana.novakova@example.com"
+    assert profile.phone == "+421905123456"
+
+
+def test_the_same_person_in_another_script_and_channel_is_linked(uow: UnitOfWork) -> None:
+    first = leads.capture_lead(
+        uow,
+        data=lead(
+            channel="live_broadcast",
+            source_id="lb-1",
+            full_name="王伟",
+            phone="138 0013 8000",
+            city="上海",
+            country="CN",
+        ),
+    )
+    again = leads.capture_lead(
+        uow,
+        data=lead(
+            channel="dealer",
+            source_id="d-9",
+            first_name="Wei",
+            last_name="WANG",
+            phone="+86 138-0013-8000",
+            city="Shanghai",
+            country="CN",
+            email="wangwei@example.com",
+        ),
+    )
+    assert again.lead.resolution == "linked"
+    assert again.lead.customer_id == first.lead.customer_id
+    assert again.match_evidence, "a link carries its evidence"
+
+
+def test_a_common_name_alone_does_not_merge_two_people(uow: UnitOfWork) -> None:
+    a = leads.capture_lead(
+        uow,
+        data=lead(
+            channel="live_broadcast",
+            source_id="lb-a",
+            full_name="李娜",
+            phone="13911112222",
+            city="北京",
+            country="CN",
+        ),
+    )
+    b = leads.capture_lead(
+        uow,
+        data=lead(
+            channel="road_show",
+            source_id="rs-b",
+            full_name="李娜",
+            phone="13633334444",
+            city="北京",
+            country="CN",
+        ),
+    )
+    assert a.lead.customer_id != b.lead.customer_id
+
+
+def test_a_shared_family_phone_is_not_a_person(uow: UnitOfWork) -> None:
+    a = leads.capture_lead(
+        uow,
+        data=lead(
+            source_id="h-1",
+            first_name="Anna",
+            last_name="Kowalska",
+            phone="+48 601 234 567",
+            city="Warsaw",
+            country="PL",
+        ),
+    )
+    b = leads.capture_lead(
+        uow,
+        data=lead(
+            source_id="h-2",
+            first_name="Piotr",
+            last_name="Kowalski",
+            phone="+48 601 234 567",
+            city="Warsaw",
+            country="PL",
+        ),
+    )
+    assert b.lead.customer_id != a.lead.customer_id
+
+
+def test_retries_never_duplicate(uow: UnitOfWork, connection: Connection) -> None:
+    before = table_count(connection, "lead")
+    first = leads.capture_lead(uow, data=lead(source_id="dup-1", email="dup@example.com"))
+    again = leads.capture_lead(uow, data=lead(source_id="dup-1", email="dup@example.com"))
+    keyed = leads.capture_lead(uow, data=lead(email="key@example.com"), idempotency_key="k-123")
+    keyed_again = leads.capture_lead(
+        uow, data=lead(email="key@example.com"), idempotency_key="k-123"
+    )
+    assert (first.created, again.created, keyed.created, keyed_again.created) == (
+        True,
+        False,
+        True,
+        False,
+    )
+    assert again.lead.id == first.lead.id
+    assert keyed_again.lead.id == keyed.lead.id
+    assert table_count(connection, "lead") == before + 2
+
+
+def test_campaign_by_code_by_utm_and_unknown(uow: UnitOfWork) -> None:
+    by_code = leads.capture_lead(
+        uow,
+        data=lead(
+            channel="road_show",
+            source_id="c-1",
+            phone="13800000001",
+            country="CN",
+            campaign_code="rs-cn-luoyang",
+        ),
+    )
+    by_utm = leads.capture_lead(
+        uow,
+        data=lead(
+            source_id="c-2",
+            email="utm@example.com",
+            utm_source="google",
+            utm_medium="cpc",
+            utm_campaign="de-launch",
+        ),
+    )
+    unknown = leads.capture_lead(
+        uow, data=lead(source_id="c-3", email="unk@example.com", campaign_code="NOPE-1")
+    )
+    assert (by_code.lead.campaign_code, by_code.lead.attribution) == ("RS-CN-LUOYANG", "code")
+    assert (by_utm.lead.campaign_code, by_utm.lead.attribution) == ("WEB-DE-LAUNCH", "utm")
+    assert unknown.lead.campaign_id is None
+    assert "campaign.unknown" in unknown.lead.issues
+
+
+def test_unparseable_phone_is_kept_and_flagged(uow: UnitOfWork) -> None:
+    captured = leads.capture_lead(
+        uow, data=lead(source_id="p-1", full_name="Max Bauer", phone="call me maybe", country="DE")
+    )
+    assert "phone.unparseable" in captured.lead.issues
+    identity = customers.get_identity(uow, identity_id=captured.lead.identity_id)
+    assert identity.phone_raw == "call me maybe"
+    assert identity.phone is None
+
+
+def test_no_name_no_phone_no_email_is_refused() -> None:
+    with pytest.raises(ValueError, match="no name"):
+        lead(source_id="x", city="Berlin")
+
+
+def test_marketing_needs_a_marketing_consent_in_force(uow: UnitOfWork) -> None:
+    given = leads.capture_lead(
+        uow,
+        data=lead(
+            source_id="m-1",
+            email="opt@example.com",
+            consents=[{"purpose": "marketing", "granted": True, "source": "web form"}],
+        ),
+    )
+    silent = leads.capture_lead(uow, data=lead(source_id="m-2", email="silent@example.com"))
+    assert customers.get_customer(uow, customer_id=given.lead.customer_id).marketing_allowed
+    assert not customers.get_customer(uow, customer_id=silent.lead.customer_id).marketing_allowed
+
+
+def test_search_finds_a_customer_by_any_identifier(uow: UnitOfWork) -> None:
+    captured = leads.capture_lead(
+        uow,
+        data=lead(
+            channel="call_centre",
+            source_id="s-1",
+            full_name="張小明",
+            phone="13712345678",
+            email="XM.Zhang@Example.com",
+            country="CN",
+        ),
+    )
+    want = captured.lead.customer_id
+    for query in (
+        "13712345678",
+        "+86 137 1234 5678",
+        "xm.zhang@example.com",
+        "张小明",
+        "Zhang Xiaoming",
+        "xiaoming zhang",
+    ):
+        found = customers.search_customers(uow, q=query, country="CN")
+        assert want in {c.id for c in found}, query
+
+
+def test_search_needs_two_characters(uow: UnitOfWork) -> None:
+    with pytest.raises(InvalidInput):
+        customers.search_customers(uow, q=" a ")
