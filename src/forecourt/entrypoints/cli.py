@@ -15,10 +15,10 @@ from forecourt.auth import demo as demo_users
 from forecourt.auth import service as auth
 from forecourt.bootstrap import Container, bootstrap
 from forecourt.campaign import service as campaign
-from forecourt.entrypoints import bulk
 from forecourt.catalog import service as catalog
 from forecourt.config import Settings
 from forecourt.dealer import service as dealer
+from forecourt.entrypoints import bulk
 from forecourt.kernel.errors import DomainError
 from forecourt.kernel.principal import Role
 from forecourt.market import service as market

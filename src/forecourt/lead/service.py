@@ -15,8 +15,8 @@ from forecourt.kernel.ids import new_id
 from forecourt.kernel.principal import Role
 from forecourt.kernel.uow import UnitOfWork
 from forecourt.lead import repository
-from forecourt.lead.events import LeadCaptured
 from forecourt.lead.adf import parse_adf, write_adf
+from forecourt.lead.events import LeadCaptured
 from forecourt.lead.incoming import IncomingLead, LeadChannel, RowError
 from forecourt.lead.models import Lead
 from forecourt.lead.schemas import BatchResult, Captured, LeadRead, RejectedRow

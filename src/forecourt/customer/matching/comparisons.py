@@ -199,16 +199,15 @@ def _email_level(a: PersonRecord, b: PersonRecord) -> int:
 
 
 def _city_level(a: PersonRecord, b: PersonRecord) -> int:
-    """Exact city / same country (other or unknown city) / else; null without any place."""
-    if a.city_id is not None and b.city_id is not None:
-        if a.city_id == b.city_id:
-            return 0
-        if a.country and a.country == b.country:
-            return 1
-        return 2
-    if not a.country or not b.country:
+    """Exact city / another city of the same country / else; null unless both cities are known.
+
+    A country alone says almost nothing (the market decides it) and an unknown city is no
+    disagreement, so neither may weigh against a pair that agrees on name and phone."""
+    if a.city_id is None or b.city_id is None:
         return NULL
-    return 1 if a.country == b.country else 2
+    if a.city_id == b.city_id:
+        return 0
+    return 1 if a.country and a.country == b.country else 2
 
 
 def _city_tf_value(r: PersonRecord) -> str | None:

@@ -45,6 +45,8 @@ R = TypeVar("R")
 Levels = npt.NDArray[np.int8]
 #: An identifier (phone, e-mail) seen fewer times than this is not TF-adjusted at all.
 IDENTIFIER_TF_MIN_COUNT = 10
+#: The smallest m a trained level keeps (see `_params`).
+M_FLOOR = 1e-3
 Floats = npt.NDArray[np.float64]
 
 
@@ -355,6 +357,9 @@ def _params(
             # Identifiers: one person's own repeated leads also repeat the value, so only a
             # value seen many times (a shared desk phone) is worth a table entry.
             tf = {v: f for v, f in tf.items() if f * len(records) >= IDENTIFIER_TF_MIN_COUNT}
-    mm = tuple(float(x) for x in np.clip(m, P_MIN, P_MAX))
+    # No level is impossible for a true match (people change numbers, mistype names): an m of
+    # 1e-9 would veto a link by itself, so every m keeps at least M_FLOOR.
+    floored = np.maximum(m, M_FLOOR)
+    mm = tuple(float(x) for x in np.clip(floored / floored.sum(), P_MIN, P_MAX))
     uu = tuple(float(x) for x in u)
     return ComparisonParams(comp.name, comp.levels, mm, uu, tf_levels, tf, floor, comp.tf_raise)
