@@ -72,7 +72,9 @@ def _apply(
     if outcome == "review" and decision.best:
         uow.session.add(_review(uow, identity.id, decision.best, evidence))
     # A new customer's only identity is this one: no need to read it back.
-    known = repository.identities_of(uow.session, customer.id) if outcome == "linked" else [identity]
+    known = (
+        repository.identities_of(uow.session, customer.id) if outcome == "linked" else [identity]
+    )
     golden.refresh(customer, known)
     return IdentityOutcome(
         customer_id=customer.id,
