@@ -231,3 +231,25 @@ def test_search_finds_a_customer_by_any_identifier(uow: UnitOfWork) -> None:
 def test_search_needs_two_characters(uow: UnitOfWork) -> None:
     with pytest.raises(InvalidInput):
         customers.search_customers(uow, q=" a ")
+
+
+def test_a_batch_reports_a_capture_failure_on_its_line_and_keeps_the_rest(
+    uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forecourt.lead.incoming import NumberedLead, RowError
+
+    real = leads._normalised
+
+    def refuse_one(data: IncomingLead) -> Any:
+        if data.source_id == "b-2":
+            raise InvalidInput("cannot read this person", field="full_name")
+        return real(data)
+
+    monkeypatch.setattr(leads, "_normalised", refuse_one)
+    items = [
+        NumberedLead(n, lead(source_id=f"b-{n}", email=f"b{n}@example.com")) for n in (1, 2, 3)
+    ]
+    outcomes = list(leads.capture_batch(uow, items=items))
+    assert [o.lead.source_id for o in outcomes if not isinstance(o, RowError)] == ["b-1", "b-3"]
+    (error,) = [o for o in outcomes if isinstance(o, RowError)]
+    assert (error.line, error.field, error.source_id) == (2, "full_name", "b-2")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +13,13 @@ from openpyxl import Workbook
 from forecourt.kernel.errors import InvalidInput
 from forecourt.lead.adf import write_adf
 from forecourt.lead.files import count_rows, read_leads
-from forecourt.lead.incoming import ConsentPurpose, IncomingLead, LeadChannel, RowError
+from forecourt.lead.incoming import (
+    ConsentPurpose,
+    IncomingLead,
+    LeadChannel,
+    NumberedLead,
+    RowError,
+)
 
 HEADER = "channel,source_id,first_name,last_name,full_name,phone,email,city,country,model_interest,created_at"
 
@@ -20,6 +27,11 @@ HEADER = "channel,source_id,first_name,last_name,full_name,phone,email,city,coun
 def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_text(text, encoding=encoding, newline="")
     return path
+
+
+def _plain(items: Iterable[NumberedLead | RowError]) -> Iterator[IncomingLead | RowError]:
+    """The reader's records without their line numbers (lazily), for tests about the fields."""
+    return (item.lead if isinstance(item, NumberedLead) else item for item in items)
 
 
 def _split(items: list[IncomingLead | RowError]) -> tuple[list[IncomingLead], list[RowError]]:
@@ -35,7 +47,10 @@ def test_a_csv_with_a_bom_reads_every_canonical_column(tmp_path: Path) -> None:
         encoding="utf-8-sig",
     )
 
-    (lead,) = read_leads(path)
+    (numbered,) = read_leads(path)
+    assert isinstance(numbered, NumberedLead)
+    assert numbered.line == 2  # the physical line, after the header
+    lead = numbered.lead
 
     assert isinstance(lead, IncomingLead)
     assert lead.channel is LeadChannel.WEB
@@ -61,7 +76,7 @@ def test_extra_columns_are_kept_as_attributes(tmp_path: Path) -> None:
         "a@example.com, blue ,LB-1,douyin,SH-001,\n",
     )
 
-    (lead,) = read_leads(path, default_channel="live_broadcast")
+    (lead,) = _plain(read_leads(path, default_channel="live_broadcast"))
 
     assert isinstance(lead, IncomingLead)
     assert lead.channel is LeadChannel.LIVE_BROADCAST
@@ -80,7 +95,7 @@ def test_a_bad_row_is_reported_with_its_line_and_the_others_still_read(tmp_path:
         "web,S4,,,,123,,,,,\n",
     )
 
-    leads, errors = _split(list(read_leads(path)))
+    leads, errors = _split(list(_plain(read_leads(path))))
 
     assert [lead.source_id for lead in leads] == ["S1", "S4"]
     assert [(e.line, e.source_id, e.field) for e in errors] == [
@@ -96,7 +111,7 @@ def test_a_row_with_too_many_values_or_no_channel_is_an_error(tmp_path: Path) ->
         "channel,phone\nweb,1,surprise\n,2\nweb\n",
     )
 
-    items = list(read_leads(path))
+    items = list(_plain(read_leads(path)))
 
     assert items[0] == RowError(2, None, "3 values for 2 columns")
     assert items[1] == RowError(3, "channel", "no channel, and no default channel given")
@@ -110,7 +125,7 @@ def test_the_marketing_consent_column_becomes_a_consent(tmp_path: Path) -> None:
         "phone,consent_marketing\n1,Yes\n2,0\n3,TRUE\n4,\n5,maybe\n",
     )
 
-    items = list(read_leads(path, default_channel="web"))
+    items = list(_plain(read_leads(path, default_channel="web")))
 
     granted = [
         [(c.purpose, c.granted, c.source) for c in item.consents]
@@ -142,7 +157,7 @@ def test_an_xlsx_sheet_reads_like_a_csv(tmp_path: Path) -> None:
     path = tmp_path / "leads.xlsx"
     workbook.save(path)
 
-    items = list(read_leads(path, default_channel="partner"))
+    items = list(_plain(read_leads(path, default_channel="partner")))
 
     first, bad, last = items
     assert isinstance(first, IncomingLead)
@@ -173,7 +188,7 @@ def test_jsonl_reports_a_broken_line_and_reads_the_rest(tmp_path: Path) -> None:
         json.dumps(records[0]) + "\n\n{not json\n[1, 2]\n" + json.dumps(records[1]) + "\n",
     )
 
-    first, broken, not_object, last = read_leads(path)
+    first, broken, not_object, last = _plain(read_leads(path))
 
     assert isinstance(first, IncomingLead)
     assert first.phone == "8613800138000"
@@ -192,7 +207,7 @@ def test_an_adf_file_yields_its_prospects_and_rejections(tmp_path: Path) -> None
     text = write_adf([lead, lead.model_copy(update={"email": None, "source_id": "A-2"})])
     path = _write(tmp_path / "leads.adf", text)
 
-    good, bad = read_leads(path, default_channel="multibrand")
+    good, bad = _plain(read_leads(path, default_channel="multibrand"))
 
     assert isinstance(good, IncomingLead)
     assert (good.channel, good.source_id) == (LeadChannel.MULTIBRAND, "A-1")
@@ -210,7 +225,7 @@ def test_a_header_without_contact_columns_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path / "leads.csv", "colour,size\nblue,L\n")
 
     with pytest.raises(InvalidInput, match="none of the columns"):
-        list(read_leads(path))
+        list(_plain(read_leads(path)))
 
 
 def test_count_rows_counts_records_of_line_files_only(tmp_path: Path) -> None:
@@ -229,7 +244,7 @@ def test_a_large_csv_streams(tmp_path: Path) -> None:
         file.write("phone,city\n")
         file.writelines(f"{i},Shanghai\n" for i in range(20_000))
 
-    items = read_leads(path, default_channel="web")
+    items = _plain(read_leads(path, default_channel="web"))
     first = next(items)
 
     assert isinstance(first, IncomingLead)

@@ -30,6 +30,7 @@ from forecourt.lead.incoming import (
     ATTRIBUTE_VALUE_MAX,
     IncomingLead,
     LeadChannel,
+    NumberedLead,
     RowError,
     row_errors_from_validation,
 )
@@ -80,8 +81,13 @@ class AdfSyntaxError(Malformed):
 class AdfBatch:
     """The prospects of one document that make a lead, and why the others do not."""
 
-    prospects: list[IncomingLead] = field(default_factory=list)
+    numbered: list[NumberedLead] = field(default_factory=list)
     rejected: list[RowError] = field(default_factory=list)
+
+    @property
+    def prospects(self) -> list[IncomingLead]:
+        """The valid prospects' leads, in document order."""
+        return [item.lead for item in self.numbered]
 
 
 def parse_adf(data: bytes | str, *, channel: LeadChannel | str = LeadChannel.PARTNER) -> AdfBatch:
@@ -90,7 +96,8 @@ def parse_adf(data: bytes | str, *, channel: LeadChannel | str = LeadChannel.PAR
     for index, element in enumerate(_prospect_elements(_parse_tree(data)), start=1):
         fields = prospect_fields(element)
         try:
-            batch.prospects.append(IncomingLead.model_validate({**fields, "channel": channel}))
+            lead = IncomingLead.model_validate({**fields, "channel": channel})
+            batch.numbered.append(NumberedLead(index, lead))
         except ValidationError as exc:
             source_id = fields.get("source_id")
             batch.rejected.extend(row_errors_from_validation(index, exc, source_id))

@@ -1,6 +1,6 @@
 """Streaming readers of bulk lead files: CSV, Excel (.xlsx), JSON Lines and ADF XML.
 
-Each record becomes an `IncomingLead` or a `RowError` naming its line (the physical line of a CSV
+Each record becomes a `NumberedLead` or a `RowError` naming its line (the physical line of a CSV
 or JSONL record, the sheet row of an Excel row, the prospect number of an ADF document), so one
 bad row never stops an import. Records are read one at a time: a file of millions of rows never
 sits in memory.
@@ -27,6 +27,7 @@ from forecourt.lead.incoming import (
     ConsentPurpose,
     IncomingLead,
     LeadChannel,
+    NumberedLead,
     RowError,
     row_errors_from_validation,
 )
@@ -68,7 +69,7 @@ _MARKETING = {
 }
 _CHUNK = 1 << 20
 
-LeadOrError = IncomingLead | RowError
+LeadOrError = NumberedLead | RowError
 
 
 def read_leads(path: Path, *, default_channel: str | None = None) -> Iterator[LeadOrError]:
@@ -164,7 +165,8 @@ def _validated(
         given = fields.get("attributes")
         fields["attributes"] = {**given, **attributes} if isinstance(given, dict) else attributes
     try:
-        return IncomingLead.model_validate(fields, context=PRE_CLEANED if cleaned else None)
+        lead = IncomingLead.model_validate(fields, context=PRE_CLEANED if cleaned else None)
+        return NumberedLead(line, lead)
     except ValidationError as exc:
         errors = row_errors_from_validation(line, exc, source_id)
         return errors[0] if len(errors) == 1 else _joined(errors)
@@ -285,5 +287,5 @@ def _json_lead(line: int, record: Mapping[str, Any], channel: str | None) -> Lea
 
 def _read_adf(path: Path, channel: str | None) -> Iterator[LeadOrError]:
     batch = parse_adf(path.read_bytes(), channel=channel or LeadChannel.PARTNER)
-    yield from batch.prospects
+    yield from batch.numbered
     yield from batch.rejected

@@ -185,6 +185,14 @@ class IncomingLead(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
+class NumberedLead:
+    """A lead of a batch with its 1-based line, row or prospect number, for error reports."""
+
+    line: int
+    lead: IncomingLead
+
+
+@dataclass(frozen=True, slots=True)
 class RowError:
     """Why one record of a batch was not taken: its 1-based line, row or prospect number."""
 

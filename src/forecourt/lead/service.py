@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 
 from forecourt.campaign import service as campaigns
 from forecourt.customer import service as customers
@@ -17,7 +16,7 @@ from forecourt.kernel.uow import UnitOfWork
 from forecourt.lead import repository
 from forecourt.lead.adf import parse_adf, write_adf
 from forecourt.lead.events import LeadCaptured
-from forecourt.lead.incoming import IncomingLead, LeadChannel, RowError
+from forecourt.lead.incoming import IncomingLead, LeadChannel, NumberedLead, RowError
 from forecourt.lead.models import Lead
 from forecourt.lead.schemas import BatchResult, Captured, LeadRead, RejectedRow
 
@@ -175,7 +174,7 @@ def leads_of_customer(uow: UnitOfWork, *, customer_ids: Sequence[uuid.UUID]) -> 
 
 
 def capture_batch(
-    uow: UnitOfWork, *, items: Iterable[IncomingLead | RowError]
+    uow: UnitOfWork, *, items: Iterable[NumberedLead | RowError]
 ) -> Iterator[Captured | RowError]:
     """Capture each lead of a batch in its own transaction, so one bad record loses nothing else;
     yields each capture or the row's error, in order."""
@@ -184,18 +183,10 @@ def capture_batch(
             yield item
             continue
         try:
-            yield capture_lead(uow, data=item)
+            yield capture_lead(uow, data=item.lead)
         except InvalidInput as exc:
-            yield RowError(
-                line=_line_of(item),
-                field=str(exc.details.get("field", "")) or None,
-                reason=exc.message,
-                source_id=item.source_id,
-            )
-
-
-def _line_of(item: IncomingLead) -> int:
-    return int(item.attributes.get("_line", "0") or 0)
+            field = str(exc.details.get("field", "")) or None
+            yield RowError(item.line, field, exc.message, item.lead.source_id)
 
 
 def capture_adf(uow: UnitOfWork, *, document: bytes) -> BatchResult:
@@ -203,12 +194,12 @@ def capture_adf(uow: UnitOfWork, *, document: bytes) -> BatchResult:
     batch = parse_adf(document)
     accepted: list[Captured] = []
     rejected = [RejectedRow.of(error) for error in batch.rejected]
-    for number, outcome in enumerate(capture_batch(uow, items=batch.prospects), start=1):
+    for outcome in capture_batch(uow, items=batch.numbered):
         if isinstance(outcome, RowError):
-            rejected.append(RejectedRow.of(replace(outcome, line=outcome.line or number)))
+            rejected.append(RejectedRow.of(outcome))
         else:
             accepted.append(outcome)
-    return BatchResult(accepted=accepted, rejected=rejected)
+    return BatchResult(accepted=accepted, rejected=sorted(rejected, key=lambda r: r.line))
 
 
 def lead_as_adf(uow: UnitOfWork, *, lead_id: uuid.UUID) -> str:
