@@ -253,3 +253,20 @@ def test_a_batch_reports_a_capture_failure_on_its_line_and_keeps_the_rest(
     assert [o.lead.source_id for o in outcomes if not isinstance(o, RowError)] == ["b-1", "b-3"]
     (error,) = [o for o in outcomes if isinstance(o, RowError)]
     assert (error.line, error.field, error.source_id) == (2, "full_name", "b-2")
+
+
+def test_a_phone_shared_by_too_many_records_finds_no_candidates(
+    uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = "+49 89 1234 5678"  # a dealer's desk phone typed into every walk-in form
+    for n, name in enumerate(("Jonas Weber", "Mia Wolf", "Paul Koch")):
+        leads.capture_lead(uow, data=lead(source_id=f"desk-{n}", full_name=name, phone=desk))
+    known = leads.capture_lead(uow, data=lead(source_id="desk-a", phone=desk))
+    assert known.match_probability is not None  # compared with the three stored records
+
+    from forecourt.customer import service as customer_service
+
+    monkeypatch.setattr(customer_service, "KEY_LIMITS", {"p": 2, "p8": 2})
+    crowded = leads.capture_lead(uow, data=lead(source_id="desk-b", phone=desk))
+    assert crowded.match_probability is None
+    assert crowded.lead.resolution == "new"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from forecourt.customer.matching.blocking import DEFAULT_KEY_LIMIT, key_kind
 from forecourt.customer.models import (
     BlockingKey,
     Consent,
@@ -17,8 +18,6 @@ from forecourt.customer.models import (
     StoredMatchModel,
 )
 
-CANDIDATE_LIMIT = 500  # a blocking key shared by more records than this is useless anyway
-
 
 def identity_by_source(session: Session, channel: str, source_id: str) -> SourceIdentity | None:
     stmt = select(SourceIdentity).where(
@@ -27,16 +26,23 @@ def identity_by_source(session: Session, channel: str, source_id: str) -> Source
     return session.scalars(stmt).one_or_none()
 
 
-def candidates(session: Session, keys: Sequence[str]) -> Sequence[SourceIdentity]:
-    """The source identities sharing at least one blocking key, live customers only."""
-    ids = (
-        select(BlockingKey.identity_id)
-        .where(BlockingKey.key.in_(keys))
-        .distinct()
-        .limit(CANDIDATE_LIMIT)
-        .scalar_subquery()
-    )
-    return session.scalars(select(SourceIdentity).where(SourceIdentity.id.in_(ids))).all()
+def key_members(
+    session: Session, keys: Sequence[str], limits: Mapping[str, int]
+) -> dict[str, list[uuid.UUID]]:
+    """Up to limit + 1 identity ids per blocking key, in one query: enough to tell a key shared
+    by too many records (which the caller drops) from a useful one, without counting it all."""
+    parts = [
+        select(BlockingKey.key, BlockingKey.identity_id)
+        .where(BlockingKey.key == key)
+        .limit(limits.get(key_kind(key), DEFAULT_KEY_LIMIT) + 1)
+        .subquery()
+        .select()
+        for key in keys
+    ]
+    members: dict[str, list[uuid.UUID]] = {key: [] for key in keys}
+    for key, identity_id in session.execute(union_all(*parts)):
+        members[key].append(identity_id)
+    return members
 
 
 def customer(session: Session, customer_id: uuid.UUID) -> Customer | None:

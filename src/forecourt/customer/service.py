@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from forecourt.customer import golden, model_store, repository
-from forecourt.customer.matching.blocking import blocking_keys
+from forecourt.customer.matching.blocking import KEY_LIMITS, blocking_keys, usable_keys
 from forecourt.customer.matching.decide import CandidateScore, Resolution, resolve
 from forecourt.customer.matching.normalise import NormalisedPerson, normalise_person
 from forecourt.customer.matching.records import PersonRecord
@@ -39,7 +39,7 @@ def resolve_person(
             return _replayed(known)
         record = person.record
         keys = blocking_keys(record)
-        found = repository.candidates(uow.session, keys) if keys else []
+        found = _candidates(uow, keys)
         decision = resolve(
             model_store.active(uow.session),
             record,
@@ -49,6 +49,16 @@ def resolve_person(
         outcome = _apply(uow, person, channel, source_id, keys, decision)
         uow.commit()
         return outcome
+
+
+def _candidates(uow: UnitOfWork, keys: Sequence[str]) -> Sequence[SourceIdentity]:
+    """Stored identities sharing a usable blocking key; keys shared by too many are skipped."""
+    if not keys:
+        return []
+    members = repository.key_members(uow.session, keys, KEY_LIMITS)
+    usable = usable_keys(keys, {key: len(ids) for key, ids in members.items()}, KEY_LIMITS)
+    ids = {identity_id for key in usable for identity_id in members[key]}
+    return repository.identities_of_ids(uow.session, list(ids)) if ids else []
 
 
 def _apply(

@@ -29,6 +29,7 @@ R = TypeVar("R")
 
 #: The most stored records a key may have and still be used to fetch candidates, per kind.
 KEY_LIMITS: Mapping[str, int] = {"p": 50, "p8": 50, "e": 50, "n": 200, "a": 200, "h": 200}
+DEFAULT_KEY_LIMIT = 200
 
 
 def blocking_keys(record: PersonRecord) -> list[str]:
@@ -73,7 +74,7 @@ def usable_keys(
     keys: Iterable[str], counts: Mapping[str, int], limits: Mapping[str, int] = KEY_LIMITS
 ) -> list[str]:
     """The keys worth fetching candidates by: those not shared by too many stored records."""
-    return [k for k in keys if counts.get(k, 0) <= limits.get(key_kind(k), 200)]
+    return [k for k in keys if counts.get(k, 0) <= limits.get(key_kind(k), DEFAULT_KEY_LIMIT)]
 
 
 # --- generic blocking for batch work (training, benchmarks) --------------------------------
