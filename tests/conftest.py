@@ -146,10 +146,6 @@ def hq(make_caller: MakeCaller) -> Caller:
     return make_caller(Role.HQ)
 
 
-def dialect_of(engine: Engine) -> str:
-    return engine.dialect.name
-
-
 def table_count(connection: Connection, table: str) -> int:
     """Rows in `table`, for tests that check nothing was written."""
     return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())

@@ -20,5 +20,4 @@ class Settings(BaseSettings):
         description="Signs web session cookies; set a long random value in production",
     )
     session_max_age_s: int = Field(default=8 * 3600, description="Web sign-in lifetime")
-    token_ttl_days: int = Field(default=365, description="Default lifetime of new API tokens")
     echo_sql: bool = Field(default=False, description="Log every SQL statement")

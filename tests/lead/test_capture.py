@@ -5,17 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+from tests.conftest import table_count
 
 from forecourt.customer import service as customers
 from forecourt.kernel.errors import InvalidInput
 from forecourt.kernel.uow import UnitOfWork
 from forecourt.lead import service as leads
 from forecourt.lead.incoming import IncomingLead
-
-
-def table_count(connection: Connection, table: str) -> int:
-    return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
 
 
 def lead(**fields: Any) -> IncomingLead:

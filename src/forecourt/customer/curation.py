@@ -68,8 +68,8 @@ def _open_review(uow: UnitOfWork, review_id: uuid.UUID) -> MatchReview:
 
 
 def _identity_customer(uow: UnitOfWork, review: MatchReview) -> uuid.UUID:
-    identities = list(repository.identities_of_ids(uow.session, [review.identity_id]))
-    return identities[0].customer_id
+    (identity,) = repository.identities_of_ids(uow.session, [review.identity_id])
+    return identity.customer_id
 
 
 def merge_customers(

@@ -21,20 +21,21 @@ class _Cached:
     checked_at: float
 
 
-_cache: dict[str, _Cached] = {}
+_cached: _Cached | None = None
 
 
 def active(session: Session) -> MatchModel:
     """The newest active trained model, or the default priors when none was trained yet."""
-    cached = _cache.get("active")
-    if cached and time.monotonic() - cached.checked_at < CACHE_SECONDS:
-        return cached.model
+    global _cached  # noqa: PLW0603 - one model per process, shared by every request
+    if _cached and time.monotonic() - _cached.checked_at < CACHE_SECONDS:
+        return _cached.model
     stored = repository.active_model(session)
     model = MatchModel.from_json(stored.model_json) if stored else default_model()
-    _cache["active"] = _Cached(model=model, checked_at=time.monotonic())
+    _cached = _Cached(model=model, checked_at=time.monotonic())
     return model
 
 
 def forget() -> None:
     """Drop the cached model, so the next resolution reads the newest (after training, in tests)."""
-    _cache.clear()
+    global _cached  # noqa: PLW0603
+    _cached = None

@@ -102,9 +102,9 @@ def _evidence(decision: Resolution) -> list[dict[str, Any]]:
 
 def _target_customer(uow: UnitOfWork, decision: Resolution) -> Customer:
     assert decision.best is not None  # a link always has its candidate
+    # Candidates come from identities, and a merge moves identities to the surviving customer,
+    # so the customer found here is live.
     customer = repository.customer(uow.session, uuid.UUID(decision.best.customer_id))
-    while customer is not None and customer.merged_into_id is not None:
-        customer = repository.customer(uow.session, customer.merged_into_id)
     if customer is None:
         raise NotFound("the matched customer no longer exists")
     customer.updated_at = uow.clock.now()

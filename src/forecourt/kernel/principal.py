@@ -32,9 +32,9 @@ class Principal:
 
     def sees_market(self, market_code: str) -> bool:
         """Whether market-level data of `market_code` is within this principal's scope."""
-        if self.role is Role.MARKET_MANAGER:
-            return market_code in self.market_codes
-        return self.role is not Role.DEALER_STAFF or market_code in self.market_codes
+        if self.role in (Role.MARKET_MANAGER, Role.DEALER_STAFF):
+            return market_code in self.market_codes  # dealer staff: their dealer's market
+        return True
 
     def sees_dealer(self, dealer_id: uuid.UUID, market_code: str) -> bool:
         """Whether data of one dealer is within scope: dealer staff see only their own dealer."""
