@@ -267,3 +267,17 @@ def test_a_phone_shared_by_too_many_records_finds_no_candidates(
     crowded = leads.capture_lead(uow, data=lead(source_id="desk-b", phone=desk))
     assert crowded.match_probability is None
     assert crowded.lead.resolution == "new"
+
+
+def test_a_retry_racing_past_the_replay_check_answers_with_the_first_capture(
+    uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch, connection: Connection
+) -> None:
+    first = leads.capture_lead(uow, data=lead(source_id="race-1", email="race@example.com"))
+    real = leads._earlier
+    calls = iter([None])  # the racing delivery's check ran before the first one committed
+    monkeypatch.setattr(leads, "_earlier", lambda *args: next(calls, real(*args)))
+    before = table_count(connection, "lead")
+    again = leads.capture_lead(uow, data=lead(source_id="race-1", email="race@example.com"))
+    assert again.created is False
+    assert again.lead.id == first.lead.id
+    assert table_count(connection, "lead") == before

@@ -19,13 +19,6 @@ from forecourt.customer.models import (
 )
 
 
-def identity_by_source(session: Session, channel: str, source_id: str) -> SourceIdentity | None:
-    stmt = select(SourceIdentity).where(
-        SourceIdentity.channel == channel, SourceIdentity.source_id == source_id
-    )
-    return session.scalars(stmt).one_or_none()
-
-
 def key_members(
     session: Session, keys: Sequence[str], limits: Mapping[str, int]
 ) -> dict[str, list[uuid.UUID]]:

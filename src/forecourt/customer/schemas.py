@@ -20,7 +20,6 @@ class IdentityOutcome(BaseModel):
     outcome: Outcome
     probability: float | None
     evidence: list[dict[str, Any]] = Field(default_factory=list)
-    replayed: bool = False
 
 
 class ConsentRecord(BaseModel):

@@ -33,10 +33,9 @@ def resolve_person(
 ) -> IdentityOutcome:
     """Store a captured person as a source identity and link it to a customer: the same person
     already known (linked), a new customer, or a new customer queued for review against a likely
-    match. A (channel, source id) seen before returns its earlier outcome."""
+    match. A (channel, source id) is stored once: a second one violates a unique constraint, so
+    callers check for replays first (lead capture does, before anything else)."""
     with uow:
-        if source_id and (known := repository.identity_by_source(uow.session, channel, source_id)):
-            return _replayed(known)
         record = person.record
         keys = blocking_keys(record)
         found = _candidates(uow, keys)
@@ -177,16 +176,6 @@ def _record_of(identity: SourceIdentity) -> PersonRecord:
         email=identity.email,
         city_id=identity.city_id,
         country=identity.country,
-    )
-
-
-def _replayed(identity: SourceIdentity) -> IdentityOutcome:
-    return IdentityOutcome(
-        customer_id=identity.customer_id,
-        identity_id=identity.id,
-        outcome=identity.match_outcome,
-        probability=identity.match_probability,
-        replayed=True,
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 
+from sqlalchemy.exc import IntegrityError
+
 from forecourt.campaign import service as campaigns
 from forecourt.customer import service as customers
 from forecourt.customer.matching.normalise import NormalisedPerson, normalise_person
@@ -27,6 +29,18 @@ def capture_lead(
     """Capture one lead: normalise the person, resolve them to a customer (linked, new or queued
     for review), credit the campaign, record consent, store the lead and announce it. The same
     (channel, source id) or Idempotency-Key returns the first capture instead of a second lead."""
+    try:
+        return _capture(uow, data, idempotency_key)
+    except IntegrityError:
+        # Two deliveries of the same lead raced past the replay check; the unique constraints let
+        # one commit, and the other answers with that capture.
+        with uow:
+            if (earlier := _earlier(uow, data, idempotency_key)) is None:
+                raise
+            return Captured(lead=LeadRead.model_validate(earlier), created=False)
+
+
+def _capture(uow: UnitOfWork, data: IncomingLead, idempotency_key: str | None) -> Captured:
     with uow:
         if (earlier := _earlier(uow, data, idempotency_key)) is not None:
             return Captured(lead=LeadRead.model_validate(earlier), created=False)
