@@ -54,6 +54,25 @@ class Comparison(Generic[R]):
 # --- generic building blocks (used by the FEBRL benchmark and by tests) ---------------------
 
 
+def _graded(
+    name: str,
+    get: Callable[[R], str | None],
+    grade: Callable[[str, str], int],
+    middle_labels: tuple[str, ...],
+    tf: bool,
+) -> Comparison[R]:
+    """Null when a side is missing / exact / the levels `grade` gives two different values."""
+
+    def level_of(a: R, b: R) -> int:
+        x, y = get(a), get(b)
+        if not x or not y:
+            return NULL
+        return 0 if x == y else grade(x, y)
+
+    labels = ("exact", *middle_labels, "else")
+    return Comparison(name, labels, level_of, lambda r: bool(get(r)), get if tf else None)
+
+
 def string_comparison(
     name: str,
     get: Callable[[R], str | None],
@@ -63,20 +82,12 @@ def string_comparison(
 ) -> Comparison[R]:
     """Exact / Jaro-Winkler at each threshold (descending) / else; TF on exact if `tf`."""
 
-    def level_of(a: R, b: R) -> int:
-        x, y = get(a), get(b)
-        if not x or not y:
-            return NULL
-        if x == y:
-            return 0
+    def grade(x: str, y: str) -> int:
         sim = _JW(x, y)
-        for i, t in enumerate(jw_thresholds):
-            if sim >= t:
-                return i + 1
-        return len(jw_thresholds) + 1
+        return next((i for i, t in enumerate(jw_thresholds, 1) if sim >= t), len(jw_thresholds) + 1)
 
-    labels = ("exact", *(f"jaro-winkler >= {t}" for t in jw_thresholds), "else")
-    return Comparison(name, labels, level_of, lambda r: bool(get(r)), get if tf else None)
+    labels = tuple(f"jaro-winkler >= {t}" for t in jw_thresholds)
+    return _graded(name, get, grade, labels, tf)
 
 
 def edit_comparison(
@@ -88,20 +99,12 @@ def edit_comparison(
 ) -> Comparison[R]:
     """Exact / Damerau-Levenshtein ≤ each bound (ascending) / else: for ids, codes and dates."""
 
-    def level_of(a: R, b: R) -> int:
-        x, y = get(a), get(b)
-        if not x or not y:
-            return NULL
-        if x == y:
-            return 0
+    def grade(x: str, y: str) -> int:
         d = _DLEV(x, y, score_cutoff=max_edits[-1] + 1) if max_edits else 1
-        for i, bound in enumerate(max_edits):
-            if d <= bound:
-                return i + 1
-        return len(max_edits) + 1
+        return next((i for i, k in enumerate(max_edits, 1) if d <= k), len(max_edits) + 1)
 
-    labels = ("exact", *(f"edits <= {k}" for k in max_edits), "else")
-    return Comparison(name, labels, level_of, lambda r: bool(get(r)), get if tf else None)
+    labels = tuple(f"edits <= {k}" for k in max_edits)
+    return _graded(name, get, grade, labels, tf)
 
 
 def exact_comparison(
