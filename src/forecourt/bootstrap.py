@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,18 +12,20 @@ from forecourt.db.engine import make_engine, make_session_factory
 from forecourt.kernel.bus import MessageBus
 from forecourt.kernel.clock import Clock, SystemClock
 from forecourt.kernel.principal import SYSTEM, Principal
+from forecourt.kernel.timers import TimerRegistry
 from forecourt.kernel.uow import UnitOfWork
 
 
 @dataclass
 class Container:
-    """The wired application: settings, database, bus and clock."""
+    """The wired application: settings, database, bus, clock and the timer handlers."""
 
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
     bus: MessageBus
     clock: Clock
+    timers: TimerRegistry = field(default_factory=TimerRegistry)
 
     def uow(self, actor: Principal = SYSTEM) -> UnitOfWork:
         """A new unit of work acting as `actor`."""

@@ -1,4 +1,4 @@
-"""Tables the kernel itself writes: the event outbox and the audit trail."""
+"""Tables the kernel itself writes: the event outbox, the audit trail and durable timers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forecourt.db.base import Base
@@ -43,3 +43,28 @@ class AuditEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(80))
     market_code: Mapped[str | None] = mapped_column(String(2), default=None)
     changes: Mapped[dict[str, Any]] = mapped_column(PortableJSON, default=dict)
+
+
+class Timer(Base):
+    """Work due at a time (an SLA warning, a webhook retry), fired once by a worker.
+
+    `state` is pending until a worker runs it (done), gives up after repeated failures (failed)
+    or someone cancels it (cancelled); the due index covers exactly what workers look for.
+    """
+
+    __tablename__ = "timer"
+    __table_args__ = (
+        Index("ix_timer_due", "state", "due_at"),
+        Index("ix_timer_subject", "subject_id", "kind"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(60))
+    subject_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    payload: Mapped[dict[str, Any]] = mapped_column(PortableJSON, default=dict)
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    fired_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
 
@@ -103,6 +105,21 @@ class UnitOfWork:
         self.session.commit()
         for event in events:
             self.bus.publish(event)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Run a block that may fail on its own: on an exception its writes and the events it
+        emitted are undone, and the rest of the transaction carries on."""
+        pending = list(self._pending)
+        nested = self.session.begin_nested()
+        try:
+            yield
+            self.session.flush()
+        except BaseException:
+            nested.rollback()
+            self._pending = pending
+            raise
+        nested.commit()
 
     def rollback(self) -> None:
         self._pending = []
