@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
 
-from forecourt.customer.models import Customer, SourceIdentity
+from forecourt.customer.models import Customer
 
 # Channels ranked by how far we trust what they captured: a dealer met the person; a
 # live-broadcast sign-up is typed fast on a phone, often with a nickname.
@@ -30,15 +32,34 @@ FIELDS = (
 )
 
 
-def _rank(identity: SourceIdentity) -> tuple[int, float]:
+class Identity(Protocol):
+    """What survivorship reads of a source identity (an entity or a fetched row)."""
+
+    @property
+    def channel(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def country(self) -> str | None: ...
+
+
+def _rank(identity: Identity) -> tuple[int, float]:
     # Most trusted channel first; among equals, the newest value wins.
     return TRUST.get(identity.channel, 9), -identity.created_at.timestamp()
 
 
-def refresh(customer: Customer, identities: Sequence[SourceIdentity]) -> None:
-    """Set each golden field to the best non-empty value among the customer's identities."""
+def best_values(identities: Sequence[Identity]) -> dict[str, Any]:
+    """Each golden field's best non-empty value among the identities, and the market."""
     ranked = sorted(identities, key=_rank)
-    for field in FIELDS:
-        value = next((getattr(i, field) for i in ranked if getattr(i, field) is not None), None)
+    values = {
+        field: next((getattr(i, field) for i in ranked if getattr(i, field) is not None), None)
+        for field in FIELDS
+    }
+    values["market_code"] = next((i.country for i in ranked if i.country), None)
+    return values
+
+
+def refresh(customer: Customer, identities: Sequence[Identity]) -> None:
+    """Set each golden field to the best non-empty value among the customer's identities."""
+    for field, value in best_values(identities).items():
         setattr(customer, field, value)
-    customer.market_code = next((i.country for i in ranked if i.country), None)

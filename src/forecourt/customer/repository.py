@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, union_all
+from sqlalchemy import (
+    Row,
+    Table,
+    TextClause,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
+from forecourt.customer.golden import FIELDS
 from forecourt.customer.matching.blocking import DEFAULT_KEY_LIMIT, key_kind
 from forecourt.customer.models import (
     BlockingKey,
@@ -18,24 +32,124 @@ from forecourt.customer.models import (
     StoredMatchModel,
 )
 
+# The online path writes through the tables, not the ORM: one statement per row kind, no
+# identity-map bookkeeping, and nothing to flush in dependency order.
+CUSTOMER = cast(Table, Customer.__table__)
+IDENTITY = cast(Table, SourceIdentity.__table__)
+KEY = cast(Table, BlockingKey.__table__)
+REVIEW = cast(Table, MatchReview.__table__)
 
-def key_members(
+
+#: The columns the online path reads of a candidate identity: what scoring and linking need.
+CANDIDATE_COLUMNS = (
+    SourceIdentity.id,
+    SourceIdentity.customer_id,
+    SourceIdentity.name_key,
+    SourceIdentity.name_hanzi,
+    SourceIdentity.phone,
+    SourceIdentity.email,
+    SourceIdentity.city_id,
+    SourceIdentity.country,
+)
+#: The columns survivorship reads of each identity of a customer.
+GOLDEN_COLUMNS = (
+    SourceIdentity.channel,
+    SourceIdentity.created_at,
+    SourceIdentity.country,
+    *(getattr(SourceIdentity, field) for field in FIELDS),
+)
+
+
+def candidates(
     session: Session, keys: Sequence[str], limits: Mapping[str, int]
-) -> dict[str, list[uuid.UUID]]:
-    """Up to limit + 1 identity ids per blocking key, in one query: enough to tell a key shared
-    by too many records (which the caller drops) from a useful one, without counting it all."""
+) -> Sequence[Row[*tuple[Any, ...]]]:
+    """The identities stored under any usable key: a key is usable when no more than its kind's
+    limit of identities share it (`key_sizes` tells), so a name held by thousands costs nothing."""
+    caps = [limits.get(key_kind(key), DEFAULT_KEY_LIMIT) for key in keys]
+    sizes = key_sizes(session, keys, [cap + 1 for cap in caps])
+    usable = [key for key, size, cap in zip(keys, sizes, caps, strict=True) if size <= cap]
+    if not usable:
+        return []
+    params = {f"k{i}": key for i, key in enumerate(usable)}
+    return session.execute(_members_query(len(usable)), params).all()
+
+
+def key_sizes(session: Session, keys: Sequence[str], caps: Sequence[int]) -> list[int]:
+    """How many identities hold each key, counted no further than its cap: counting stops inside
+    the index, so a key held by a million records costs no more than a rare one."""
+    params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(keys)}
+    params.update({f"c{i}": cap for i, cap in enumerate(caps)})
+    sizes = {int(i): int(size) for i, size in session.execute(_sizes_query(len(keys)), params)}
+    return [sizes[i] for i in range(len(keys))]
+
+
+# The two statements of the online path are written out and built once per key count: this is
+# the hottest query of capture, and building it from expressions cost more than running it.
+@functools.cache
+def _sizes_query(count: int) -> TextClause:
     parts = [
-        select(BlockingKey.key, BlockingKey.identity_id)
-        .where(BlockingKey.key == key)
-        .limit(limits.get(key_kind(key), DEFAULT_KEY_LIMIT) + 1)
-        .subquery()
-        .select()
-        for key in keys
+        f"SELECT {i} AS i, (SELECT count(*) FROM (SELECT 1 FROM blocking_key"
+        f" WHERE key = :k{i} LIMIT :c{i}) AS held_{i}) AS size"
+        for i in range(count)
     ]
-    members: dict[str, list[uuid.UUID]] = {key: [] for key in keys}
-    for key, identity_id in session.execute(union_all(*parts)):
-        members[key].append(identity_id)
-    return members
+    return text(" UNION ALL ".join(parts))
+
+
+@functools.cache
+def _members_query(count: int) -> TextClause:
+    # Rows come back as the driver gives them (ids as text on SQLite): scoring only compares
+    # them, and the one id that is kept is turned into a UUID by the caller.
+    columns = ", ".join(f"source_identity.{column.key}" for column in CANDIDATE_COLUMNS)
+    keys = ", ".join(f":k{i}" for i in range(count))
+    return text(
+        f"SELECT DISTINCT {columns} FROM source_identity"
+        " JOIN blocking_key ON blocking_key.identity_id = source_identity.id"
+        f" WHERE blocking_key.key IN ({keys})"
+    )
+
+
+# Built once: the online path runs these for every lead, and building a statement from
+# expressions costs more than executing it.
+_GOLDEN_SOURCES = select(*GOLDEN_COLUMNS).where(
+    SourceIdentity.customer_id == bindparam("customer_id")
+)
+_GOLDEN_UPDATE = (
+    update(CUSTOMER)
+    .where(CUSTOMER.c.id == bindparam("b_id"), CUSTOMER.c.merged_into_id.is_(None))
+    .values({field: bindparam(field) for field in (*FIELDS, "market_code", "updated_at")})
+)
+_INSERT_CUSTOMER = insert(CUSTOMER)
+_INSERT_IDENTITY = insert(IDENTITY)
+_INSERT_KEY = insert(KEY)
+_INSERT_REVIEW = insert(REVIEW)
+
+
+def golden_sources(session: Session, customer_id: uuid.UUID) -> Sequence[Row[*tuple[Any, ...]]]:
+    """What survivorship needs of every identity of a customer."""
+    return session.connection().execute(_GOLDEN_SOURCES, {"customer_id": customer_id}).all()
+
+
+def insert_customer(session: Session, values: Mapping[str, Any]) -> None:
+    session.connection().execute(_INSERT_CUSTOMER, values)
+
+
+def update_golden(session: Session, customer_id: uuid.UUID, values: Mapping[str, Any]) -> bool:
+    """Set a live customer's golden fields; False when there is no such live customer."""
+    result = session.connection().execute(_GOLDEN_UPDATE, {**values, "b_id": customer_id})
+    return bool(result.rowcount)
+
+
+def insert_identity(session: Session, values: Mapping[str, Any], keys: Sequence[str]) -> None:
+    """Store a source identity and its blocking keys."""
+    connection = session.connection()
+    connection.execute(_INSERT_IDENTITY, values)
+    rows = [{"key": key, "identity_id": values["id"]} for key in dict.fromkeys(keys)]
+    if rows:
+        connection.execute(_INSERT_KEY, rows)
+
+
+def insert_review(session: Session, values: Mapping[str, Any]) -> None:
+    session.connection().execute(_INSERT_REVIEW, values)
 
 
 def customer(session: Session, customer_id: uuid.UUID) -> Customer | None:

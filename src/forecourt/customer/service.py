@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict
-from typing import Any
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
 from forecourt.customer import golden, model_store, repository
-from forecourt.customer.matching.blocking import KEY_LIMITS, blocking_keys, usable_keys
+from forecourt.customer.matching.blocking import KEY_LIMITS, blocking_keys
 from forecourt.customer.matching.decide import CandidateScore, Resolution, resolve
 from forecourt.customer.matching.normalise import NormalisedPerson, normalise_person
 from forecourt.customer.matching.records import PersonRecord
-from forecourt.customer.models import BlockingKey, Consent, Customer, MatchReview, SourceIdentity
+from forecourt.customer.models import Consent, Customer
 from forecourt.customer.schemas import (
     ConsentRecord,
     CustomerProfile,
@@ -38,58 +39,53 @@ def resolve_person(
     with uow:
         record = person.record
         keys = blocking_keys(record)
-        found = _candidates(uow, keys)
+        found = repository.candidates(uow.session, keys, KEY_LIMITS) if keys else []
         decision = resolve(
             model_store.active(uow.session),
             record,
             [_record_of(i) for i in found],
             clusters={str(i.id): str(i.customer_id) for i in found},
         )
-        outcome = _apply(uow, person, channel, source_id, keys, decision)
+        outcome = _apply(uow, person, Source(channel, source_id), keys, decision)
         uow.commit()
         return outcome
 
 
-def _candidates(uow: UnitOfWork, keys: Sequence[str]) -> Sequence[SourceIdentity]:
-    """Stored identities sharing a usable blocking key; keys shared by too many are skipped."""
-    if not keys:
-        return []
-    members = repository.key_members(uow.session, keys, KEY_LIMITS)
-    usable = usable_keys(keys, {key: len(ids) for key, ids in members.items()}, KEY_LIMITS)
-    ids = {identity_id for key in usable for identity_id in members[key]}
-    return repository.identities_of_ids(uow.session, list(ids)) if ids else []
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a captured person came from: the channel and that channel's own id."""
+
+    channel: str
+    source_id: str | None
 
 
 def _apply(
     uow: UnitOfWork,
     person: NormalisedPerson,
-    channel: str,
-    source_id: str | None,
+    source: Source,
     keys: Sequence[str],
     decision: Resolution,
 ) -> IdentityOutcome:
+    """Write the decision: the identity and its keys, the customer, and a review if one is due."""
     outcome = OUTCOMES[decision.outcome]
+    now = uow.clock.now()
+    identity = _identity_values(person, source, outcome, decision, now)
+    if outcome == "linked":
+        identity["customer_id"] = _linked_customer(decision)
+        repository.insert_identity(uow.session, identity, keys)
+        _refresh_golden(uow, identity["customer_id"], now)
+    else:
+        identity["customer_id"] = new_id()
+        _insert_customer(uow, identity, now)
+        repository.insert_identity(uow.session, identity, keys)
     evidence = _evidence(decision)
-    probability = decision.best.score.probability if decision.best else None
-    customer = _target_customer(uow, decision) if outcome == "linked" else _new_customer(uow)
-    identity = _new_identity(uow, person, channel, source_id, customer.id, outcome, decision)
-    # No ORM relationships link these rows, so flush in foreign-key order ourselves.
-    uow.session.flush()
-    uow.session.add_all(
-        [BlockingKey(key=key, identity_id=identity.id) for key in dict.fromkeys(keys)]
-    )
     if outcome == "review" and decision.best:
-        uow.session.add(_review(uow, identity.id, decision.best, evidence))
-    # A new customer's only identity is this one: no need to read it back.
-    known = (
-        repository.identities_of(uow.session, customer.id) if outcome == "linked" else [identity]
-    )
-    golden.refresh(customer, known)
+        repository.insert_review(uow.session, _review(identity["id"], decision.best, evidence, now))
     return IdentityOutcome(
-        customer_id=customer.id,
-        identity_id=identity.id,
+        customer_id=identity["customer_id"],
+        identity_id=identity["id"],
         outcome=outcome,
-        probability=probability,
+        probability=identity["match_probability"],
         evidence=evidence,
     )
 
@@ -99,74 +95,97 @@ def _evidence(decision: Resolution) -> list[dict[str, Any]]:
     return [asdict(item) for item in decision.best.score.evidence] if decision.best else []
 
 
-def _target_customer(uow: UnitOfWork, decision: Resolution) -> Customer:
+def _linked_customer(decision: Resolution) -> uuid.UUID:
     assert decision.best is not None  # a link always has its candidate
     # Candidates come from identities, and a merge moves identities to the surviving customer,
     # so the customer found here is live.
-    customer = repository.customer(uow.session, uuid.UUID(decision.best.customer_id))
-    if customer is None:
+    return uuid.UUID(decision.best.customer_id)
+
+
+def _insert_customer(uow: UnitOfWork, identity: dict[str, Any], now: datetime) -> None:
+    """A new customer whose golden record is its only identity's values."""
+    golden_values = {field: identity[field] for field in golden.FIELDS}
+    repository.insert_customer(
+        uow.session,
+        {
+            "id": identity["customer_id"],
+            "market_code": identity["country"],
+            "created_at": now,
+            "updated_at": now,
+            **golden_values,
+        },
+    )
+
+
+def _refresh_golden(uow: UnitOfWork, customer_id: uuid.UUID, now: datetime) -> None:
+    values = golden.best_values(repository.golden_sources(uow.session, customer_id))
+    if not repository.update_golden(uow.session, customer_id, {**values, "updated_at": now}):
         raise NotFound("the matched customer no longer exists")
-    customer.updated_at = uow.clock.now()
-    return customer
 
 
-def _new_customer(uow: UnitOfWork) -> Customer:
-    now = uow.clock.now()
-    customer = Customer(id=new_id(), created_at=now, updated_at=now)
-    uow.session.add(customer)
-    uow.session.flush()
-    return customer
-
-
-def _new_identity(
-    uow: UnitOfWork,
+def _identity_values(
     person: NormalisedPerson,
-    channel: str,
-    source_id: str | None,
-    customer_id: uuid.UUID,
+    source: Source,
     outcome: str,
     decision: Resolution,
-) -> SourceIdentity:
+    now: datetime,
+) -> dict[str, Any]:
     record = person.record
-    identity = SourceIdentity(
-        id=new_id(),
-        customer_id=customer_id,
-        channel=channel,
-        source_id=source_id,
-        display_name=person.display_name,
-        name_key=" ".join(record.name_tokens) or None,
-        name_hanzi=record.name_hanzi,
-        phone_raw=person.phone_raw,
-        phone=record.phone,
-        email=record.email,
-        city_id=record.city_id,
-        city_name=person.city_name,
-        country=person.market_code,
-        city_tier=person.city_tier,
-        flags=list(person.issues),
-        match_outcome=outcome,
-        match_probability=decision.best.score.probability if decision.best else None,
-        created_at=uow.clock.now(),
-    )
-    uow.session.add(identity)
-    return identity
+    return {
+        "id": new_id(),
+        "channel": source.channel,
+        "source_id": source.source_id,
+        "display_name": person.display_name,
+        "name_key": " ".join(record.name_tokens) or None,
+        "name_hanzi": record.name_hanzi,
+        "phone_raw": person.phone_raw,
+        "phone": record.phone,
+        "email": record.email,
+        "city_id": record.city_id,
+        "city_name": person.city_name,
+        "country": person.market_code,
+        "city_tier": person.city_tier,
+        "flags": list(person.issues),
+        "match_outcome": outcome,
+        "match_probability": decision.best.score.probability if decision.best else None,
+        "created_at": now,
+    }
 
 
 def _review(
-    uow: UnitOfWork, identity_id: uuid.UUID, best: CandidateScore, evidence: list[dict[str, Any]]
-) -> MatchReview:
-    return MatchReview(
-        id=new_id(),
-        identity_id=identity_id,
-        candidate_customer_id=uuid.UUID(best.customer_id),
-        probability=best.score.probability,
-        evidence=evidence,
-        status="open",
-        created_at=uow.clock.now(),
-    )
+    identity_id: uuid.UUID, best: CandidateScore, evidence: list[dict[str, Any]], now: datetime
+) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "identity_id": identity_id,
+        "candidate_customer_id": uuid.UUID(best.customer_id),
+        "probability": best.score.probability,
+        "evidence": evidence,
+        "status": "open",
+        "created_at": now,
+    }
 
 
-def _record_of(identity: SourceIdentity) -> PersonRecord:
+class Candidate(Protocol):
+    """What scoring reads of a stored identity (an entity or a fetched row)."""
+
+    @property
+    def id(self) -> uuid.UUID | str: ...
+    @property
+    def name_key(self) -> str | None: ...
+    @property
+    def name_hanzi(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def city_id(self) -> int | None: ...
+    @property
+    def country(self) -> str | None: ...
+
+
+def _record_of(identity: Candidate) -> PersonRecord:
     """The matching view of a stored identity (the same fields the online path scores)."""
     return PersonRecord(
         record_id=str(identity.id),

@@ -38,6 +38,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Capture reads a few hundred scattered index and table pages per lead: keep the hot part of
+    # a large database in memory (64 MiB page cache per connection, reads through a 1 GiB map).
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA mmap_size=1073741824")
     cursor.close()
 
 
