@@ -1,27 +1,37 @@
 """Online identity resolution of one new lead against N stored customers, on SQLite.
 
-Run: .venv/bin/python bench/online_resolution.py [--customers 1000000] [--leads 2000]
+Run: .venv/bin/python bench/online_resolution.py [--customers 1000000] [--leads 2000] [--splink]
      → one JSON line. The stored population is built once into var/bench/online-N.db
-     (synthetic Chinese and European people, with common names shared by many) and reused.
+     (synthetic Chinese and European people from `people.population`, with common names
+     shared by many) and reused.
 
 Each measured lead goes through the same service the API calls: normalisation, blocking-key
 candidate fetch, Fellegi–Sunter scoring, the decision, and the writes and commit of the new
 source identity. Half the leads are returning people under another spelling, half are new.
+
+With --splink the same leads are also scored by Splink 5's single-record path
+(`compare_records` with its SQL cache) against every identity stored in the same database,
+read into DuckDB once, joined on the same blocking keys; see `measure_splink`. Splink's
+figures cover normalising the lead and scoring its candidates; nothing is written.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import random
+import sqlite3
 import statistics
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from faker import Faker
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
+from splink import DuckDBAPI, Linker, block_on
+from splink.internals.realtime import compare_records
 from sqlalchemy import insert
 
 from forecourt import migrations
@@ -30,65 +40,15 @@ from forecourt.config import Settings
 from forecourt.customer import service as customers
 from forecourt.customer.matching.blocking import blocking_keys
 from forecourt.customer.matching.normalise import normalise_person
+from forecourt.customer.matching.records import PersonRecord
 from forecourt.customer.models import BlockingKey, Customer, SourceIdentity
 from forecourt.kernel.ids import new_id
+from multichannel_accuracy import splink_blocking, splink_row, splink_settings
+from people import population, variant
 
-CITIES = {
-    "CN": [
-        "上海",
-        "北京",
-        "广州",
-        "深圳",
-        "成都",
-        "武汉",
-        "洛阳",
-        "赣州",
-        "遵义",
-        "绵阳",
-        "宜昌",
-        "上饶",
-    ],
-    "DE": ["Berlin", "München", "Hamburg", "Köln", "Frankfurt am Main", "Stuttgart"],
-    "PL": ["Warsaw", "Kraków", "Wrocław", "Gdańsk", "Poznań"],
-}
-LOCALES = {"CN": "zh_CN", "DE": "de_DE", "PL": "pl_PL"}
 BATCH = 20_000
-
-
-def people(count: int, seed: int) -> Iterator[dict[str, Any]]:
-    """Synthetic people: names drawn from small pools, so common names repeat many times."""
-    rng = random.Random(seed)
-    pools = {c: _name_pool(loc, seed) for c, loc in LOCALES.items()}
-    for n in range(count):
-        country = rng.choices(("CN", "DE", "PL"), weights=(6, 2, 2))[0]
-        first, last = rng.choice(pools[country])
-        yield {
-            "first_name": first,
-            "last_name": last,
-            "phone": _phone(country, rng),
-            "email": f"{_ascii(first)}.{_ascii(last)}.{n}@example.com"
-            if rng.random() < 0.6
-            else None,
-            "city": rng.choice(CITIES[country]),
-            "country": country,
-        }
-
-
-def _name_pool(locale: str, seed: int) -> list[tuple[str, str]]:
-    fake = Faker(locale)
-    fake.seed_instance(seed)
-    return [(fake.first_name(), fake.last_name()) for _ in range(3000)]
-
-
-def _phone(country: str, rng: random.Random) -> str:
-    if country == "CN":
-        return f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
-    prefix = {"DE": "+49 151", "PL": "+48 601"}[country]
-    return f"{prefix} {rng.randrange(10**7):07d}"
-
-
-def _ascii(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isascii() and ch.isalpha()) or "x"
+#: The columns whose term frequencies Splink's comparisons use.
+TF_COLUMNS = ("name_hanzi", "name", "phone", "email", "city")
 
 
 def populate(url: str, count: int) -> None:
@@ -98,7 +58,7 @@ def populate(url: str, count: int) -> None:
     now = datetime.now(UTC)
     rows: dict[str, list[dict[str, Any]]] = {"c": [], "i": [], "k": []}
     with container.engine.begin() as conn:
-        for n, person in enumerate(people(count, seed=7)):
+        for n, person in enumerate(population(count, seed=7)):
             _rows(rows, n, person, now)
             if len(rows["c"]) >= BATCH:
                 _flush(conn, rows)
@@ -161,27 +121,19 @@ def _flush(conn: Any, rows: dict[str, list[dict[str, Any]]]) -> None:
             rows[key].clear()
 
 
-def variant(person: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    """The same person through another door: other name order or script, phone format, case."""
-    changed = dict(person)
-    changed["full_name"] = f"{person['last_name']} {person['first_name']}"
-    changed.pop("first_name")
-    changed.pop("last_name")
-    if rng.random() < 0.5 and changed["email"]:
-        changed["email"] = changed["email"].upper()
-    changed["phone"] = ("+86 " if person["country"] == "CN" else "") + person["phone"]
-    return changed
-
-
-def measure(url: str, count: int, leads: int) -> dict[str, float]:
-    """Resolve `leads` new leads one at a time through the service; latency per lead in ms."""
-    container = bootstrap(Settings(database_url=url))
+def leads_to_measure(count: int, leads: int) -> list[dict[str, Any]]:
+    """The measured leads: even ones a stored person under another spelling, odd ones new."""
     rng = random.Random(11)
-    stored = list(people(min(count, 200_000), seed=7))
-    fresh = list(people(leads, seed=99))
+    stored = list(population(min(count, 200_000), seed=7))
+    fresh = list(population(leads, seed=99))
+    return [variant(rng.choice(stored), rng) if n % 2 == 0 else fresh[n] for n in range(leads)]
+
+
+def measure(url: str, people: list[dict[str, Any]]) -> dict[str, float]:
+    """Resolve the leads one at a time through the service; latency per lead in ms."""
+    container = bootstrap(Settings(database_url=url))
     timings: list[float] = []
-    for n in range(leads):
-        person = variant(rng.choice(stored), rng) if n % 2 == 0 else fresh[n]
+    for n, person in enumerate(people):
         started = time.perf_counter()
         normal = normalise_person(record_id=f"bench-{n}", **person)
         customers.resolve_person(
@@ -192,7 +144,111 @@ def measure(url: str, count: int, leads: int) -> dict[str, float]:
         )
         timings.append((time.perf_counter() - started) * 1000)
     container.engine.dispose()
-    return _stats(timings[min(100, leads // 10) :])  # the first leads warm caches and the gazetteer
+    return _stats(timings[warm_up(len(people)) :])
+
+
+def warm_up(leads: int) -> int:
+    """How many first leads are left out: they warm caches and the gazetteer."""
+    return min(100, leads // 10)
+
+
+# --- Splink's single-record scoring on the same stored population ----------------------------
+
+
+def measure_splink(path: Path, people: list[dict[str, Any]]) -> dict[str, Any]:
+    """Splink's `compare_records` for each lead against every stored identity it blocks with.
+
+    The stored identities are read from the same database into DuckDB once, a model is trained
+    on them (λ, u by sampling, m by EM), and term frequencies are attached as `tf_` columns as
+    `compare_records` expects. Each lead is then normalised and scored with the cached SQL
+    against the stored frame, joined on the same blocking keys Forecourt uses; the time per
+    lead includes fetching its scored candidates. Nothing is written back.
+    """
+    started = time.perf_counter()
+    frame = stored_frame(path)
+    db_api = DuckDBAPI()
+    linker = Linker(db_api.register(frame), splink_settings())
+    train_on_population(linker)
+    tf = {col: _tf_table(linker, col) for col in TF_COLUMNS}
+    # Arrow, not pandas: DuckDB scans Arrow strings in place instead of converting every call.
+    stored = pa.Table.from_pandas(_with_tf(frame, tf), preserve_index=False)
+    settings = linker.misc.save_model_to_json()
+    condition = " or ".join(f"({rule})" for rule in blocking_sql())
+    prepared = time.perf_counter() - started
+    timings: list[float] = []
+    for n, person in enumerate(people):
+        begun = time.perf_counter()
+        record = normalise_person(record_id=f"splink-{n}", **person).record
+        row = _with_tf_row(splink_row(record), tf)
+        scored = compare_records(
+            row, stored, settings, db_api, sql_cache_key="online", join_condition=condition
+        )
+        scored.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+        timings.append((time.perf_counter() - begun) * 1000)
+        scored.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+    return {
+        **_stats(timings[warm_up(len(people)) :]),
+        "method": "splink.internals.realtime.compare_records, cached SQL, blocking join",
+        "stored_records": len(frame),
+        "prepare_s": round(prepared, 1),
+    }
+
+
+def stored_frame(path: Path) -> pd.DataFrame:
+    """Every stored source identity as Splink's input columns."""
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(
+            "select id, name_key, name_hanzi, phone, email, city_id, country from source_identity"
+        ).fetchall()
+    return pd.DataFrame(
+        [
+            splink_row(
+                PersonRecord(
+                    str(i), tuple(key.split()) if key else (), hanzi, phone, email, city, country
+                )
+            )
+            for i, key, hanzi, phone, email, city, country in rows
+        ]
+    )
+
+
+def train_on_population(linker: Linker) -> None:
+    """λ from a deterministic rule, u by random sampling, m by EM on names in their city."""
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("phone", "name")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("name", "city"), estimate_without_term_frequencies=True
+    )
+
+
+def _tf_table(linker: Linker, column: str) -> dict[str, float]:
+    """Splink's term-frequency table of one column, as a dict."""
+    table = linker.table_management.compute_tf_table(column).as_pandas_dataframe()  # type: ignore[no-untyped-call]
+    return dict(zip(table[column], table[f"tf_{column}"], strict=True))
+
+
+def _with_tf(frame: pd.DataFrame, tf: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """The stored frame with a `tf_` column per TF column."""
+    out = frame.copy()
+    for column, table in tf.items():
+        out[f"tf_{column}"] = out[column].map(table)
+    return out
+
+
+def _with_tf_row(row: dict[str, Any], tf: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """A new record with its term frequencies (an unseen value gets the rarest frequency)."""
+    out = dict(row)
+    for column, table in tf.items():
+        value = row[column]
+        out[f"tf_{column}"] = None if value is None else table.get(value, min(table.values()))
+    return out
+
+
+def blocking_sql() -> list[str]:
+    """The prediction blocking rules as SQL on the tables l and r."""
+    return [rule.get_blocking_rule("duckdb").blocking_rule_sql for rule in splink_blocking()]
 
 
 def _stats(ms: list[float]) -> dict[str, float]:
@@ -209,7 +265,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--leads", type=int, default=2000)
+    parser.add_argument(
+        "--splink",
+        action="store_true",
+        help="also time Splink's single-record scoring (compare_records) on the same leads",
+    )
     args = parser.parse_args()
+    logging.getLogger("splink").setLevel(logging.ERROR)
     path = Path("var/bench") / f"online-{args.customers}.db"
     url = f"sqlite:///{path}"
     built = 0.0
@@ -217,13 +279,16 @@ def main() -> None:
         started = time.perf_counter()
         populate(url, args.customers)
         built = time.perf_counter() - started
-    result = {
+    people = leads_to_measure(args.customers, args.leads)
+    result: dict[str, Any] = {
         "bench": "online_resolution",
         "database": "sqlite",
         "customers": args.customers,
-        "forecourt": measure(url, args.customers, args.leads),
+        "forecourt": measure(url, people),
         "population_build_s": round(built, 1),
     }
+    if args.splink:
+        result["splink"] = measure_splink(path, people)
     print(json.dumps(result))
 
 

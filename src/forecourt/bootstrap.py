@@ -7,13 +7,19 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from forecourt.adapters.smtp import SmtpMailer
+from forecourt.adapters.webhooks import HttpWebhookSender
+from forecourt.comms import handlers as comms_handlers
 from forecourt.config import Settings
 from forecourt.db.engine import make_engine, make_session_factory
 from forecourt.kernel.bus import MessageBus
 from forecourt.kernel.clock import Clock, SystemClock
 from forecourt.kernel.principal import SYSTEM, Principal
+from forecourt.kernel.relay import OutboxConsumers, relay
 from forecourt.kernel.timers import TimerRegistry
 from forecourt.kernel.uow import UnitOfWork
+from forecourt.lead import response
+from forecourt.partner import handlers as partner_handlers
 
 
 @dataclass
@@ -26,6 +32,7 @@ class Container:
     bus: MessageBus
     clock: Clock
     timers: TimerRegistry = field(default_factory=TimerRegistry)
+    outbox: OutboxConsumers = field(default_factory=OutboxConsumers)
 
     def uow(self, actor: Principal = SYSTEM) -> UnitOfWork:
         """A new unit of work acting as `actor`."""
@@ -42,10 +49,42 @@ def bootstrap(
     settings = settings or Settings()
     engine = make_engine(settings.database_url, echo=settings.echo_sql)
     bus = MessageBus()
-    return Container(
+    container = Container(
         settings=settings,
         engine=engine,
         session_factory=session_factory or make_session_factory(engine),
         bus=bus,
         clock=clock or SystemClock(),
+    )
+    response.wire(container.timers)
+    wire_outbound(container)
+    return container
+
+
+def relay_outbox(container: Container) -> int:
+    """The worker's periodic job that turns committed events into e-mails and webhook deliveries."""
+    return relay(container.uow(), container.outbox)
+
+
+def wire_outbound(container: Container) -> None:
+    """E-mail through SMTP and partner webhooks: their outbox consumers and timers."""
+    settings = container.settings
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    mailer = SmtpMailer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_sender,
+        username=settings.smtp_username,
+        password=password,
+        starttls=settings.smtp_starttls,
+        timeout_s=settings.smtp_timeout_s,
+    )
+    comms_handlers.register(
+        container.timers, container.outbox, mailer=mailer, max_attempts=settings.comms_max_attempts
+    )
+    partner_handlers.register(
+        container.timers,
+        container.outbox,
+        sender=HttpWebhookSender(timeout_s=settings.webhook_timeout_s),
+        max_attempts=settings.webhook_max_attempts,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,3 +21,22 @@ class Settings(BaseSettings):
     )
     session_max_age_s: int = Field(default=8 * 3600, description="Web sign-in lifetime")
     echo_sql: bool = Field(default=False, description="Log every SQL statement")
+
+    # Outbound e-mail (comms): the SMTP server the worker hands messages to.
+    smtp_host: str = Field(default="localhost", description="SMTP server host")
+    smtp_port: int = Field(default=25, description="SMTP server port (587 with STARTTLS)")
+    smtp_sender: str = Field(
+        default="Forecourt <no-reply@forecourt.local>", description="From: of every e-mail"
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login, if the server asks")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the connection with STARTTLS")
+    smtp_timeout_s: float = Field(default=10.0, description="Give up on an SMTP exchange after")
+    comms_max_attempts: int = Field(
+        default=6, ge=1, description="Tries before an e-mail the server keeps deferring is failed"
+    )
+    # Partner webhooks.
+    webhook_timeout_s: float = Field(default=10.0, description="Wait this long for a partner")
+    webhook_max_attempts: int = Field(
+        default=10, ge=1, description="Tries before a delivery goes to the dead-letter list"
+    )

@@ -160,3 +160,17 @@ def test_blocking_keys_shared_by_variants_of_one_person() -> None:
     assert usable_keys(["n:wang wei|c:1", "p:+86138"], {"n:wang wei|c:1": 5000, "p:+86138": 2}) == [
         "p:+86138"
     ]
+
+
+def test_a_rival_far_behind_the_best_does_not_block_a_link() -> None:
+    model = default_model()
+    new = rec("n", ("zhao", "lei"), "赵磊", "+8613811112222", "zl@qq.com", BEIJING)
+    same = rec("s", ("zhao", "lei"), "赵磊", "+8613811112222", "zl@qq.com", BEIJING)
+    # The same person stored apart earlier from a lead without e-mail or city: plausible, but
+    # far behind the candidate that agrees on everything.
+    split = rec("t", ("zhao", "lei"), "赵磊", "+8613811112222", None, None)
+    res = resolve(model, new, [same, split], clusters={"s": "c1", "t": "c2"})
+    assert res.runner_ups[0].probability >= 0.5
+    assert res.outcome == "link"
+    assert res.best is not None
+    assert res.best.customer_id == "c1"

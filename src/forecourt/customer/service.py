@@ -225,10 +225,14 @@ def marketing_allowed(consents: Sequence[ConsentRecord]) -> bool:
     return bool(marketing) and max(marketing, key=lambda c: c.at).granted
 
 
-def get_customer(uow: UnitOfWork, *, customer_id: uuid.UUID) -> CustomerProfile:
-    """The golden profile with its source identities and consent state (merged ids follow through)."""
+def get_customer(
+    uow: UnitOfWork, *, customer_id: uuid.UUID, through_lead_of_dealer: uuid.UUID | None = None
+) -> CustomerProfile:
+    """The golden profile with its source identities and consent state (merged ids follow
+    through). Dealer staff reach a customer only through a lead assigned to their dealer: the
+    lead feature checks the lead and passes its dealer as `through_lead_of_dealer`."""
     with uow:
-        customer = _visible_customer(uow, customer_id)
+        customer = _visible_customer(uow, customer_id, through_lead_of_dealer)
         consents = [
             ConsentRecord.model_validate(c, from_attributes=True)
             for c in repository.consents_of(uow.session, customer.id)
@@ -245,13 +249,18 @@ def get_customer(uow: UnitOfWork, *, customer_id: uuid.UUID) -> CustomerProfile:
         )
 
 
-def _visible_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> Customer:
+def _visible_customer(
+    uow: UnitOfWork, customer_id: uuid.UUID, through_lead_of_dealer: uuid.UUID | None = None
+) -> Customer:
     customer = repository.customer(uow.session, customer_id)
     while customer is not None and customer.merged_into_id is not None:
         customer = repository.customer(uow.session, customer.merged_into_id)
     if customer is None:
         raise NotFound("no such customer", field="customer_id")
-    _require_sees(uow.actor, customer.market_code)
+    actor = uow.actor
+    own_lead = actor.role is Role.DEALER_STAFF and actor.dealer_id == through_lead_of_dealer
+    if not own_lead:
+        _require_sees(actor, customer.market_code)
     return customer
 
 
@@ -314,11 +323,14 @@ def record_consent_for(uow: UnitOfWork, *, customer_id: uuid.UUID, consent: Cons
         uow.commit()
 
 
-def get_identity(uow: UnitOfWork, *, identity_id: uuid.UUID) -> IdentityRead:
-    """One source identity, if its customer is within the caller's scope."""
+def get_identity(
+    uow: UnitOfWork, *, identity_id: uuid.UUID, through_lead_of_dealer: uuid.UUID | None = None
+) -> IdentityRead:
+    """One source identity, if its customer is within the caller's scope (dealer staff: through
+    a lead of their dealer, as in `get_customer`)."""
     with uow:
         found = repository.identities_of_ids(uow.session, [identity_id])
         if not found:
             raise NotFound("no such identity", field="identity_id")
-        _visible_customer(uow, found[0].customer_id)
+        _visible_customer(uow, found[0].customer_id, through_lead_of_dealer)
         return IdentityRead.model_validate(found[0])

@@ -14,6 +14,10 @@ from forecourt.dealer.schemas import (
     DealerKind,
     DealerRead,
     DealerUpdate,
+    RoutingPolicyData,
+    RoutingPolicyRead,
+    StaffRead,
+    StaffShifts,
 )
 from forecourt.kernel.context import RequestContext, request_context
 
@@ -68,3 +72,31 @@ def update_dealer(
 ) -> DealerRead:
     """Change a dealer's opening hours, daily capacity, phone, e-mail or activity."""
     return service.update_dealer(ctx.uow, dealer_id=dealer_id, data=data)
+
+
+@router.get("/dealers/routing-policies/{market_code}", response_model=RoutingPolicyRead)
+def get_routing_policy(
+    ctx: Annotated[RequestContext, Depends(request_context)], market_code: str
+) -> RoutingPolicyRead:
+    """How a market routes its leads (the defaults if it set none)."""
+    return service.get_routing_policy(ctx.uow, market_code=market_code)
+
+
+@router.put("/dealers/routing-policies/{market_code}", response_model=RoutingPolicyRead)
+def set_routing_policy(
+    ctx: Annotated[RequestContext, Depends(request_context)],
+    market_code: str,
+    data: RoutingPolicyData,
+) -> RoutingPolicyRead:
+    """Set how a market routes its leads: brand dealers first, staff rotation, radii, attempts."""
+    return service.set_routing_policy(ctx.uow, market_code=market_code, data=data)
+
+
+@router.put("/dealers/{dealer_id}/shifts", response_model=list[StaffRead])
+def set_staff_shifts(
+    ctx: Annotated[RequestContext, Depends(request_context)],
+    dealer_id: uuid.UUID,
+    data: StaffShifts,
+) -> list[StaffRead]:
+    """Set when a dealer's people work, by staff id (null: whenever the dealer is open)."""
+    return service.set_staff_shifts(ctx.uow, dealer_id=dealer_id, data=data)

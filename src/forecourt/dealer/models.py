@@ -1,9 +1,9 @@
-"""The dealer network's entities: dealers and their staff."""
+"""The dealer network's entities: dealers, their staff, routing policies and daily lead load."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
@@ -85,5 +85,51 @@ class DealerStaff(Base):
     job: Mapped[str] = mapped_column(String(10))
     languages: Mapped[list[str]] = mapped_column(PortableJSON)
     active: Mapped[bool] = mapped_column(default=True)
+    # Weekly shifts in the dealer's local time, shaped like opening hours; None means the person
+    # works whenever the dealer is open.
+    shifts: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON, default=None)
 
     dealer: Mapped[Dealer] = relationship(back_populates="staff")
+
+
+class RoutingPolicy(Base):
+    """How leads of one market are routed; a market without a row gets the defaults."""
+
+    __tablename__ = "routing_policy"
+    __table_args__ = (
+        CheckConstraint(
+            "staff_assignment IN ('round_robin', 'least_busy')", name="staff_assignment"
+        ),
+        CheckConstraint("max_attempts >= 1", name="max_attempts"),
+    )
+
+    market_code: Mapped[str] = mapped_column(String(2), ForeignKey("market.code"), primary_key=True)
+    brand_dealers_first: Mapped[bool] = mapped_column(default=True)
+    staff_assignment: Mapped[str] = mapped_column(String(12), default="round_robin")
+    radii_km: Mapped[list[int]] = mapped_column(PortableJSON)
+    max_attempts: Mapped[int] = mapped_column(default=3)
+    updated_at: Mapped[datetime]
+
+
+class DealerDailyLoad(Base):
+    """How many leads a dealer was given on one local day: the capacity counter, and the turn
+    of the round-robin among its staff. One small row per dealer and day, bumped by one upsert."""
+
+    __tablename__ = "dealer_daily_load"
+
+    dealer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("dealer.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    assigned: Mapped[int] = mapped_column(default=0)
+
+
+class NetworkVersion(Base):
+    """One row whose random stamp changes with every change to the network, so a process that
+    keeps the network in memory knows with one tiny read whether its copy is current."""
+
+    __tablename__ = "dealer_network_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stamp: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime]

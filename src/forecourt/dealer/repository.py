@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from forecourt.dealer.models import Dealer
+from forecourt.dealer.models import Dealer, DealerDailyLoad, NetworkVersion, RoutingPolicy
+
+NETWORK_ROW = 1
 
 
 def get(session: Session, dealer_id: uuid.UUID, *, with_staff: bool = False) -> Dealer | None:
@@ -40,3 +44,59 @@ def find(
 def by_code_with_staff(session: Session) -> dict[str, Dealer]:
     query = select(Dealer).options(selectinload(Dealer.staff))
     return {dealer.code: dealer for dealer in session.scalars(query)}
+
+
+def all_with_staff(session: Session) -> list[Dealer]:
+    query = select(Dealer).options(selectinload(Dealer.staff)).order_by(Dealer.code)
+    return list(session.scalars(query))
+
+
+def policies(session: Session) -> list[RoutingPolicy]:
+    return list(session.scalars(select(RoutingPolicy)))
+
+
+def policy(session: Session, market_code: str) -> RoutingPolicy | None:
+    return session.get(RoutingPolicy, market_code)
+
+
+def network_stamp(session: Session) -> str:
+    query = select(NetworkVersion.stamp).where(NetworkVersion.id == NETWORK_ROW)
+    return session.scalars(query).one_or_none() or ""
+
+
+def set_network_stamp(session: Session, stamp: str, at: datetime) -> None:
+    row = session.get(NetworkVersion, NETWORK_ROW)
+    if row is None:
+        session.add(NetworkVersion(id=NETWORK_ROW, stamp=stamp, changed_at=at))
+    else:
+        row.stamp, row.changed_at = stamp, at
+
+
+def take_slot(session: Session, dealer_id: uuid.UUID, day: date, capacity: int) -> int | None:
+    """Count one more lead for the dealer's day unless it is full: the day's new count, or None.
+
+    One statement, atomic on both databases: concurrent captures queue on the row (PostgreSQL
+    locks it until commit), so the capacity is never overshot and every count is handed out once.
+    """
+    insert = _insert_for(session).values(dealer_id=dealer_id, day=day, assigned=1)
+    statement = insert.on_conflict_do_update(
+        index_elements=[DealerDailyLoad.dealer_id, DealerDailyLoad.day],
+        set_={"assigned": DealerDailyLoad.assigned + 1},
+        where=DealerDailyLoad.assigned < capacity,
+    ).returning(DealerDailyLoad.assigned)
+    count = session.execute(statement).scalar_one_or_none()
+    return None if count is None else int(count)
+
+
+def _insert_for(session: Session) -> postgresql.Insert | sqlite.Insert:
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    insert: Insert = module.insert(DealerDailyLoad)
+    return insert  # type: ignore[return-value]
+
+
+def loads(session: Session, day: date, dealer_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    query = select(DealerDailyLoad.dealer_id, DealerDailyLoad.assigned).where(
+        DealerDailyLoad.day == day, DealerDailyLoad.dealer_id.in_(dealer_ids)
+    )
+    return {row.dealer_id: row.assigned for row in session.execute(query)}

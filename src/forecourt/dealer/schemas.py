@@ -50,6 +50,7 @@ class StaffRead(BaseModel):
     job: StaffJob
     languages: list[str]
     active: bool
+    shifts: dict[str, list[list[str]]] | None = None
 
 
 class DealerDetail(DealerRead):
@@ -108,3 +109,79 @@ class DealerData(BaseModel):
     brands: list[str] = Field(default_factory=list)
     active: bool = True
     staff: list[StaffData] = Field(min_length=2, max_length=4)
+
+
+StaffAssignment = Literal["round_robin", "least_busy"]
+DEFAULT_RADII_KM = [25, 50, 100, 200, 400]
+
+
+class RoutingPolicyData(BaseModel):
+    """How a market routes its leads: brand dealers before multibrand ones, how a dealer's staff
+    share leads, the widening search radii and how many dealers a lead may be offered to."""
+
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
+
+    brand_dealers_first: bool = True
+    staff_assignment: StaffAssignment = "round_robin"
+    radii_km: list[int] = Field(
+        default_factory=lambda: list(DEFAULT_RADII_KM), min_length=1, max_length=10
+    )
+    max_attempts: int = Field(default=3, ge=1, le=10)
+
+
+class RoutingPolicyRead(RoutingPolicyData):
+    """A market's routing policy (the defaults when the market set none)."""
+
+    market_code: str
+
+
+class StaffShifts(BaseModel):
+    """Weekly shifts by staff id, in the dealer's local time; null means the dealer's hours."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shifts: dict[uuid.UUID, dict[str, Any] | None] = Field(
+        default_factory=dict,
+        description='By staff id: all seven days, e.g. {"mon": [["09:00", "13:00"]], "sun": []}',
+    )
+
+
+class RoutingStaff(BaseModel):
+    """A person as routing sees them: who takes leads and when they work."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    id: uuid.UUID
+    name: str
+    job: StaffJob
+    languages: list[str]
+    active: bool
+    shifts: dict[str, list[list[str]]] | None
+
+
+class RoutingDealer(BaseModel):
+    """A dealer as routing sees it: where, what kind, when open, how many leads a day."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    id: uuid.UUID
+    code: str
+    kind: DealerKind
+    market_code: str
+    latitude: float
+    longitude: float
+    timezone: str
+    opening_hours: dict[str, list[list[str]]]
+    daily_lead_capacity: int
+    brands: list[str]
+    active: bool
+    staff: list[RoutingStaff]
+
+
+class RoutingNetwork(BaseModel):
+    """The whole network for routing, with the stamp of the version it was read at."""
+
+    stamp: str
+    dealers: list[RoutingDealer]
+    policies: dict[str, RoutingPolicyData]
+    data_regions: dict[str, str] = Field(description="market code -> data region")

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from forecourt.dealer import policies, reference, repository
 from forecourt.dealer.events import DealerUpdated
-from forecourt.dealer.models import Dealer, DealerStaff
+from forecourt.dealer.models import Dealer, DealerStaff, RoutingPolicy
 from forecourt.dealer.schemas import (
     DealerData,
     DealerDetail,
     DealerDistance,
     DealerRead,
     DealerUpdate,
+    RoutingDealer,
+    RoutingNetwork,
+    RoutingPolicyData,
+    RoutingPolicyRead,
+    StaffRead,
+    StaffShifts,
 )
 from forecourt.kernel.errors import Forbidden, InvalidInput, NotFound
-from forecourt.kernel.principal import Principal
+from forecourt.kernel.ids import new_id
+from forecourt.kernel.principal import SYSTEM, Principal
 from forecourt.kernel.uow import UnitOfWork
 from forecourt.market import service as market_service
 from forecourt.market.schemas import CityRead
@@ -75,6 +83,7 @@ def update_dealer(uow: UnitOfWork, *, dealer_id: uuid.UUID, data: DealerUpdate) 
                     dealer_id=dealer.id, market_code=dealer.market_code, fields=tuple(changes)
                 )
             )
+            _network_changed(uow)
         uow.commit()
         return DealerRead.model_validate(dealer)
 
@@ -118,6 +127,7 @@ def seed_reference_data(uow: UnitOfWork) -> int:
         existing = repository.by_code_with_staff(uow.session)
         for data, hours, city in located:
             _upsert(uow, existing.get(data.code), data, hours, city)
+        _network_changed(uow)
         uow.commit()
     return len(located)
 
@@ -237,3 +247,131 @@ def _dealer_values(
 def _assign(staff: DealerStaff, values: dict[str, Any]) -> None:
     for field, value in values.items():
         setattr(staff, field, value)
+
+
+# -- routing ---------------------------------------------------------------------------------
+
+
+def network_stamp(uow: UnitOfWork) -> str:
+    """The stamp of the network's current version: it changes whenever routing data changes."""
+    with uow:
+        return repository.network_stamp(uow.session)
+
+
+def routing_network(uow: UnitOfWork) -> RoutingNetwork:
+    """The whole network as routing needs it (every dealer, whatever the caller's scope: routing
+    acts for the brand), with the policies, data regions and the version stamp read with them."""
+    markets = market_service.list_markets(uow.for_actor(SYSTEM))
+    with uow:
+        stamp = repository.network_stamp(uow.session)
+        dealers = [RoutingDealer.model_validate(d) for d in repository.all_with_staff(uow.session)]
+        policies_ = {
+            p.market_code: RoutingPolicyData.model_validate(p)
+            for p in repository.policies(uow.session)
+        }
+    regions = {market.code: market.data_region for market in markets}
+    return RoutingNetwork(stamp=stamp, dealers=dealers, policies=policies_, data_regions=regions)
+
+
+def take_lead_slot(
+    uow: UnitOfWork, *, dealer_id: uuid.UUID, day: date, capacity: int
+) -> int | None:
+    """Count one lead against a dealer's capacity for its local `day`, inside the caller's
+    transaction: the day's count so far including this lead, or None if the dealer is full."""
+    if capacity <= 0:
+        return None
+    with uow:
+        return repository.take_slot(uow.session, dealer_id, day, capacity)
+
+
+def leads_taken(uow: UnitOfWork, *, day: date, dealer_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many leads each dealer was given on `day` (dealers with none are left out)."""
+    with uow:
+        return repository.loads(uow.session, day, dealer_ids)
+
+
+def get_routing_policy(uow: UnitOfWork, *, market_code: str) -> RoutingPolicyRead:
+    """A market's routing policy, or the defaults if it set none."""
+    code = market_code.upper()
+    market_service.get_market(uow, code=code)  # NotFound / Forbidden for the caller
+    with uow:
+        found = repository.policy(uow.session, code)
+        data = RoutingPolicyData.model_validate(found) if found else RoutingPolicyData()
+        return RoutingPolicyRead(market_code=code, **data.model_dump())
+
+
+def set_routing_policy(
+    uow: UnitOfWork, *, market_code: str, data: RoutingPolicyData
+) -> RoutingPolicyRead:
+    """Set how a market routes its leads; HQ or the market's manager."""
+    code = market_code.upper()
+    market_service.get_market(uow, code=code)
+    if not policies.may_edit(uow.actor, code):
+        raise Forbidden("only HQ or the market's manager sets its routing", field="market_code")
+    radii = _checked_radii(data.radii_km)
+    with uow:
+        row = repository.policy(uow.session, code)
+        if row is None:
+            row = RoutingPolicy(market_code=code)
+            uow.session.add(row)
+        values = data.model_dump() | {"radii_km": radii}
+        for field, value in values.items():
+            setattr(row, field, value)
+        row.updated_at = uow.clock.now()
+        uow.audit("dealer.routing_policy_set", "market", code, changes=values, market_code=code)
+        _network_changed(uow)
+        uow.commit()
+        return RoutingPolicyRead(market_code=code, **values)
+
+
+def set_staff_shifts(
+    uow: UnitOfWork, *, dealer_id: uuid.UUID, data: StaffShifts
+) -> list[StaffRead]:
+    """Set when a dealer's people work, by staff id (null: whenever the dealer is open); HQ or
+    the dealer's market manager. Returns the dealer's staff."""
+    shifts = {
+        staff_id: policies.check_opening_hours(week) if week is not None else None
+        for staff_id, week in data.shifts.items()
+    }
+    with uow:
+        dealer = _editable(uow, dealer_id)
+        members = {member.id: member for member in dealer.staff}
+        for staff_id, week in shifts.items():
+            member = members.get(staff_id)
+            if member is None:
+                raise NotFound(f"no staff {staff_id} at dealer {dealer.code}", field="staff_id")
+            changes = {"shifts": [member.shifts, week]}
+            member.shifts = week
+            uow.audit(
+                "dealer.staff_shifts_set",
+                "dealer_staff",
+                member.id,
+                changes=changes,
+                market_code=dealer.market_code,
+            )
+        if shifts:
+            _network_changed(uow)
+        uow.commit()
+        return [StaffRead.model_validate(member) for member in dealer.staff]
+
+
+def _editable(uow: UnitOfWork, dealer_id: uuid.UUID) -> Dealer:
+    found = repository.get(uow.session, dealer_id, with_staff=True)
+    dealer = _in_scope(uow.actor, found, "dealer_id", dealer_id)
+    if not policies.may_edit(uow.actor, dealer.market_code):
+        raise Forbidden("only HQ or the dealer's market manager may change it", field="dealer_id")
+    return dealer
+
+
+def _checked_radii(radii: list[int]) -> list[int]:
+    if any(r <= 0 or r > 5_000 for r in radii) or radii != sorted(set(radii)):
+        raise InvalidInput(
+            "radii must be growing distances between 1 and 5000 km", field="radii_km"
+        )
+    return radii
+
+
+def _network_changed(uow: UnitOfWork) -> None:
+    # A random stamp, not a counter: a rolled-back change can never leave a stamp that a later,
+    # different change reuses, so a cached copy keyed by stamp is never wrong.
+    repository.set_network_stamp(uow.session, new_id().hex, uow.clock.now())

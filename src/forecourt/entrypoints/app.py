@@ -12,13 +12,16 @@ from forecourt.auth import api as auth_api
 from forecourt.bootstrap import Container
 from forecourt.campaign import api as campaign_api
 from forecourt.catalog import api as catalog_api
+from forecourt.comms import api as comms_api
 from forecourt.customer import api as customer_api
 from forecourt.dealer import api as dealer_api
 from forecourt.entrypoints import web
 from forecourt.entrypoints.errors import install_error_handlers
 from forecourt.entrypoints.security import authenticate_api
 from forecourt.lead import api as lead_api
+from forecourt.lead import workspace_api
 from forecourt.market import api as market_api
+from forecourt.partner import api as partner_api
 
 API_PREFIX = "/api/v1"
 PUBLIC_PATHS = frozenset(
@@ -61,7 +64,18 @@ async def _to_signin(_request: Request, _exc: Exception) -> Response:
 def _api_router() -> APIRouter:
     # Every API route sits behind this one dependency: there is no way to add an open route by mistake.
     api = APIRouter(dependencies=[Depends(authenticate_api)])
-    features = (market_api, dealer_api, catalog_api, campaign_api, lead_api, customer_api, auth_api)
+    features = (
+        market_api,
+        dealer_api,
+        catalog_api,
+        campaign_api,
+        lead_api,
+        workspace_api,
+        customer_api,
+        comms_api,
+        partner_api,
+        auth_api,
+    )
     for feature in features:
         api.include_router(feature.router)
     return api

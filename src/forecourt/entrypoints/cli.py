@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -18,9 +21,12 @@ from forecourt.campaign import service as campaign
 from forecourt.catalog import service as catalog
 from forecourt.config import Settings
 from forecourt.dealer import service as dealer
-from forecourt.entrypoints import bulk
+from forecourt.entrypoints import bulk, partner_cli, simulator
+from forecourt.entrypoints import demo as demo_run
+from forecourt.entrypoints.worker import Worker, stopping_on_signals
 from forecourt.kernel.errors import DomainError
 from forecourt.kernel.principal import Role
+from forecourt.lead import assignment as lead_assignment
 from forecourt.market import service as market
 
 app = typer.Typer(help="Forecourt: the customer platform of a car brand.", no_args_is_help=True)
@@ -32,7 +38,11 @@ leads_app = typer.Typer(help="Leads.", no_args_is_help=True)
 customers_app = typer.Typer(help="Customers and identity resolution.", no_args_is_help=True)
 app.add_typer(leads_app, name="leads")
 app.add_typer(customers_app, name="customers")
+simulate_app = typer.Typer(help="Simulated traffic for demos and load.", no_args_is_help=True)
+app.add_typer(simulate_app, name="simulate")
+app.add_typer(partner_cli.app, name="partners")
 console = Console()
+
 
 # Exit codes, one per kind of domain error, so scripts can tell them apart.
 EXIT_CODES = {"NotFound": 3, "Conflict": 4, "InvalidInput": 5, "Unauthenticated": 6, "Forbidden": 7}
@@ -106,6 +116,26 @@ def users_token(email: str, name: str = "cli") -> None:
     console.print(issued.token)
 
 
+@leads_app.command("route")
+def leads_route(
+    pending: Annotated[
+        bool, typer.Option("--pending", help="Route every lead stored without routing")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many leads")] = 1_000_000,
+) -> None:
+    """Score and route leads stored without routing (status "new"), e.g. after a bulk import."""
+    if not pending:
+        raise typer.BadParameter("say which leads: --pending", param_hint="--pending")
+    routed = lead_assignment.route_pending(_container().uow(), limit=limit)
+    console.print(f"{routed:,} leads routed")
+
+
+@leads_app.command("train-score")
+def leads_train_score() -> None:
+    """Learn the lead score from won and lost leads and store it as the version in use."""
+    console.print_json(data=lead_assignment.train_score(_container().uow()))
+
+
 @leads_app.command("import")
 def leads_import(
     path: Annotated[
@@ -115,14 +145,39 @@ def leads_import(
     report: Annotated[
         Path | None, typer.Option(help="Write every rejected row to this CSV")
     ] = None,
+    in_bulk: Annotated[
+        bool | None,
+        typer.Option(
+            "--bulk/--one-by-one",
+            help=f"Bulk: all cores, one transaction (default from {bulk.AUTO_BULK_ROWS:,} rows)",
+        ),
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes for --bulk")] = None,
 ) -> None:
     """Import leads from a file: every valid row is captured, every rejected row reported."""
-    summary = bulk.import_leads(
-        _container(), path, default_channel=channel, report=report, console=console
-    )
+    if bulk.wants_bulk(path, in_bulk):
+        summary = bulk.import_leads_bulk(
+            _container(),
+            path,
+            default_channel=channel,
+            report=report,
+            console=console,
+            workers=workers,
+        )
+    else:
+        summary = bulk.import_leads(
+            _container(), path, default_channel=channel, report=report, console=console
+        )
     console.print(summary.describe())
     if summary.rejected:
         raise typer.Exit(code=2)
+
+
+@customers_app.command("resolve")
+def customers_resolve() -> None:
+    """Re-cluster every source identity into customers in bulk, as the online path decides;
+    what people merged, split or reviewed is kept."""
+    console.print(bulk.resolve_customers(_container(), console))
 
 
 @customers_app.command("xref")
@@ -139,7 +194,12 @@ def customers_train() -> None:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    access_log: Annotated[bool, typer.Option(help="Log every request")] = True,
+) -> None:
     """Serve the API and the web console."""
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
@@ -150,19 +210,77 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
         port=port,
         workers=workers,
         log_level="info",
+        access_log=access_log,
+        # A worker answers the supervisor only once the app is imported; on a busy machine that
+        # takes longer than uvicorn's default 5 s, and the worker would be killed and restarted.
+        timeout_worker_healthcheck=60,
     )
 
 
 @app.command()
-def demo(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Migrate, seed, print the URL and a demo sign-in, then serve."""
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="Run until nothing is due, then exit (cron, tests)")
+    ] = False,
+    idle: Annotated[float, typer.Option(help="Seconds to sleep when nothing is due")] = 1.0,
+    batch: Annotated[int, typer.Option(min=1, max=1000, help="Timers per pass")] = 20,
+) -> None:
+    """Fire due timers (response clocks, retries) and run the periodic jobs until stopped.
+    On PostgreSQL start as many as you like; on SQLite run one."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    loop = Worker(_container(), batch=batch, idle_s=idle)
+    with stopping_on_signals(loop):
+        kinds = ", ".join(loop.container.timers.kinds())
+        console.print(f"worker started: timers {kinds}; {len(loop.jobs)} periodic jobs")
+        done = loop.drain() if once else loop.run()
+    console.print(f"worker stopped: {done} done")
+
+
+@app.command()
+def demo(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    rate: Annotated[float, typer.Option(help="Simulated leads per second (0: none)")] = 2.0,
+) -> None:
+    """Migrate, seed, print the URL and a demo sign-in, then serve, with a timer worker and the
+    lead simulator sending leads to the server."""
     db_upgrade()
     seed()
     console.rule("Forecourt demo")
     console.print(f"open  http://{host}:{port}/   (API docs: http://{host}:{port}/api/docs)")
     for credential in demo_users.demo_credentials():
         console.print(f"sign in as {credential.email} / {credential.password}  ({credential.role})")
-    serve(host=host, port=port)
+    container = _container()
+    loop = demo_run.start_worker(container)
+    stop = threading.Event()
+    if rate > 0:
+        base = f"http://{host}:{port}"
+        stop = demo_run.start_simulator(container, base_url=base, rate=rate, console=console)
+    try:
+        serve(host=host, port=port)
+    finally:
+        stop.set()
+        loop.stop.set()
+
+
+@simulate_app.command("leads")
+def simulate_leads(
+    rate: Annotated[float, typer.Option(min=0.01, help="Leads per second")] = 5.0,
+    count: Annotated[
+        int | None, typer.Option(help="Stop after this many (default: run on)")
+    ] = None,
+    url: Annotated[str, typer.Option(help="The Forecourt to send to")] = "http://127.0.0.1:8000",
+    token: Annotated[
+        str | None,
+        typer.Option(help="API token (default: the simulator user's, from the database)"),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed sends the same people")] = 7,
+) -> None:
+    """Send simulated leads over HTTP: a live-broadcast show across China, web and dealer
+    enquiries in Europe, and returning customers under another spelling."""
+    token = token or simulator.simulator_token(_container())
+    with contextlib.suppress(KeyboardInterrupt):
+        simulator.run(url=url, token=token, rate=rate, count=count, console=console, seed=seed)
 
 
 def _redacted(url: str) -> str:

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Body, Depends, Header, Response
 from fastapi.responses import JSONResponse
 
 from forecourt.kernel.context import RequestContext, request_context
-from forecourt.lead import service
+from forecourt.lead import explain, service
 from forecourt.lead.incoming import IncomingLead
-from forecourt.lead.schemas import BatchResult, Captured, LeadRead
+from forecourt.lead.schemas import BatchResult, Captured, LeadRead, LeadRouting
 
 router = APIRouter(tags=["leads"])
 Ctx = Annotated[RequestContext, Depends(request_context)]
@@ -65,3 +65,10 @@ def get_lead_adf(ctx: Ctx, lead_id: uuid.UUID) -> Response:
     return Response(
         service.lead_as_adf(ctx.uow, lead_id=lead_id), media_type="application/x-adf+xml"
     )
+
+
+@router.get("/leads/{lead_id}/routing")
+def get_lead_routing(ctx: Ctx, lead_id: uuid.UUID) -> LeadRouting:
+    """Why a lead is where it is: its score with the factors behind it, and every routing
+    decision (dealer, salesperson, rule, reasons, the candidates weighed)."""
+    return explain.routing_of(ctx.uow, lead_id=lead_id)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from forecourt.lead.models import Lead
+from forecourt.lead.models import Lead, LeadScoreModel, RoutingDecision
 
 
 def by_source(session: Session, channel: str, source_id: str) -> Lead | None:
@@ -28,3 +29,81 @@ def get(session: Session, lead_id: uuid.UUID) -> Lead | None:
 def of_customer(session: Session, customer_ids: Sequence[uuid.UUID]) -> Sequence[Lead]:
     stmt = select(Lead).where(Lead.customer_id.in_(customer_ids)).order_by(Lead.received_at)
     return session.scalars(stmt).all()
+
+
+# -- routing -----------------------------------------------------------------------------------
+
+OPEN_STATUSES = ("assigned", "accepted", "contacted", "appointment", "test_drive_booked")
+CLOSED_STATUSES = ("won", "lost")
+
+
+def get_for_update(session: Session, lead_id: uuid.UUID) -> Lead | None:
+    """The lead, locked until commit so two re-routes of it cannot interleave."""
+    return session.get(Lead, lead_id, with_for_update=True, populate_existing=True)
+
+
+def customer_history(
+    session: Session, customer_id: uuid.UUID, lead_id: uuid.UUID, limit: int = 20
+) -> list[tuple[uuid.UUID | None, str]]:
+    """(dealer, status) of the customer's other leads, newest first."""
+    query = (
+        select(Lead.dealer_id, Lead.status)
+        .where(Lead.customer_id == customer_id, Lead.id != lead_id)
+        .order_by(Lead.received_at.desc())
+        .limit(limit)
+    )
+    return [(dealer_id, status) for dealer_id, status in session.execute(query)]
+
+
+def tried_dealers(session: Session, lead_id: uuid.UUID) -> set[uuid.UUID]:
+    query = select(RoutingDecision.dealer_id).where(
+        RoutingDecision.lead_id == lead_id, RoutingDecision.dealer_id.is_not(None)
+    )
+    return {dealer_id for dealer_id in session.scalars(query) if dealer_id}
+
+
+def decisions(session: Session, lead_id: uuid.UUID) -> list[RoutingDecision]:
+    query = (
+        select(RoutingDecision)
+        .where(RoutingDecision.lead_id == lead_id)
+        .order_by(RoutingDecision.decided_at, RoutingDecision.attempt)
+    )
+    return list(session.scalars(query))
+
+
+def open_by_staff(session: Session, dealer_id: uuid.UUID) -> dict[uuid.UUID, int]:
+    query = (
+        select(Lead.assigned_staff_id, func.count())
+        .where(Lead.dealer_id == dealer_id, Lead.status.in_(OPEN_STATUSES))
+        .group_by(Lead.assigned_staff_id)
+    )
+    return {staff: int(n) for staff, n in session.execute(query) if staff}
+
+
+def pending(session: Session, limit: int) -> list[Lead]:
+    """Leads stored but not yet routed (bulk imports), oldest first, skipping any another
+    router holds."""
+    query = (
+        select(Lead)
+        .where(Lead.status == "new")
+        .order_by(Lead.received_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(query))
+
+
+def latest_score_model_id(session: Session) -> uuid.UUID | None:
+    query = select(LeadScoreModel.id).order_by(LeadScoreModel.trained_at.desc()).limit(1)
+    return session.scalars(query).first()
+
+
+def score_model(session: Session, model_id: uuid.UUID) -> LeadScoreModel | None:
+    return session.get(LeadScoreModel, model_id)
+
+
+def closed_levels(session: Session) -> Iterator[tuple[list[dict[str, Any]], bool]]:
+    """The score reasons and outcome of every won or lost lead, streamed."""
+    query = select(Lead.score_reasons, Lead.status).where(Lead.status.in_(CLOSED_STATUSES))
+    for reasons, status in session.execute(query.execution_options(yield_per=1000)):
+        yield reasons, status == "won"

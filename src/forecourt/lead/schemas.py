@@ -35,6 +35,10 @@ class LeadRead(BaseModel):
     attributes: dict[str, Any]
     created_at: datetime
     received_at: datetime
+    score: float | None = None
+    priority: str = "normal"
+    assigned_staff_id: uuid.UUID | None = None
+    assigned_at: datetime | None = None
 
 
 class Captured(BaseModel):
@@ -64,3 +68,36 @@ class BatchResult(BaseModel):
 
     accepted: list[Captured]
     rejected: list[RejectedRow]
+
+
+class RoutingDecisionRead(BaseModel):
+    """One routing of a lead: what was decided, by which rule, and every reason."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    attempt: int
+    trigger: str
+    trigger_reason: str | None
+    outcome: str
+    rule: str | None
+    dealer_id: uuid.UUID | None
+    dealer_code: str | None
+    staff_id: uuid.UUID | None
+    distance_km: float | None
+    reasons: list[str]
+    candidates: list[dict[str, Any]]
+    decided_at: datetime
+
+
+class LeadRouting(BaseModel):
+    """Why a lead is where it is: its score with the factors behind it, and every routing."""
+
+    lead_id: uuid.UUID
+    status: str
+    priority: str
+    score: float | None
+    score_reasons: list[dict[str, Any]]
+    dealer_id: uuid.UUID | None
+    assigned_staff_id: uuid.UUID | None
+    assigned_at: datetime | None
+    decisions: list[RoutingDecisionRead]

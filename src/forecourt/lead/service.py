@@ -15,7 +15,7 @@ from forecourt.kernel.errors import Forbidden, InvalidInput, NotFound
 from forecourt.kernel.ids import new_id
 from forecourt.kernel.principal import Role
 from forecourt.kernel.uow import UnitOfWork
-from forecourt.lead import repository
+from forecourt.lead import assignment, repository
 from forecourt.lead.adf import parse_adf, write_adf
 from forecourt.lead.events import LeadCaptured
 from forecourt.lead.incoming import IncomingLead, LeadChannel, NumberedLead, RowError
@@ -60,6 +60,7 @@ def _capture(uow: UnitOfWork, data: IncomingLead, idempotency_key: str | None) -
                 campaign_id=lead.campaign_id,
             )
         )
+        assignment.assign_new(uow, lead=lead, origin=(person.latitude, person.longitude))
         uow.commit()
         return Captured(
             lead=LeadRead.model_validate(lead),
@@ -218,8 +219,10 @@ def capture_adf(uow: UnitOfWork, *, document: bytes) -> BatchResult:
 
 def lead_as_adf(uow: UnitOfWork, *, lead_id: uuid.UUID) -> str:
     """The lead as an ADF 1.0 document, with the person as they gave their details."""
-    lead = get_lead(uow, lead_id=lead_id)
-    identity = customers.get_identity(uow, identity_id=lead.identity_id)
+    lead = get_lead(uow, lead_id=lead_id)  # dealer staff: only their dealer's leads
+    identity = customers.get_identity(
+        uow, identity_id=lead.identity_id, through_lead_of_dealer=lead.dealer_id
+    )
     incoming = IncomingLead(
         channel=LeadChannel(lead.channel),
         source_id=lead.source_id,

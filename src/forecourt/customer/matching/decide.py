@@ -3,19 +3,27 @@
 Precision comes first, because a false merge shows one customer's data to another person:
 
 - LINK_THRESHOLD = 0.995: the best candidate must be at least 99.5 % likely the same person
-  (about 7.6 bits of match weight beyond even odds), and no candidate of *another* customer
-  may reach REVIEW_THRESHOLD (two plausible customers = ambiguous = review).
+  (about 7.6 bits of match weight beyond even odds), and it must beat every plausible
+  candidate of *another* customer (one reaching REVIEW_THRESHOLD) by that same margin in
+  match weight: only then is the best customer 99.5 % likelier than the rival. Rivals that
+  score close to the best make the record ambiguous, so it goes to review. A rival far below
+  the best is usually the same person stored twice (an earlier lead that could not be linked);
+  refusing to link then would split that person further with every new lead.
 - REVIEW_THRESHOLD = 0.5: below even odds a person reviewing would mostly see strangers, so
   the record is new; between the thresholds a person decides.
 - The household guard: family members share a phone or an e-mail. When a contact agrees but
   the names clearly disagree, the candidate can never be linked automatically: it goes to
   review when the names share a token (王伟/王芳, a relative or a typo-prone given name) and
   is dropped (new) when they share none. The model alone could link such a pair, since a
-  shared phone outweighs a name mismatch; that is exactly the error the guard forbids.
+  shared phone outweighs a name mismatch; that is exactly the error the guard forbids. For
+  the same reason a shared contact goes to review, never to a link, when a side has no name
+  (a live-show sign-up with a phone only) or only one name that the other contains (王先生,
+  "Mr Wang", against 王伟): nothing there tells the person from a relative on that phone.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -127,10 +135,15 @@ def _decide(scored: Sequence[CandidateScore], link: float, review: float) -> tup
     best = scored[0]
     if best.cap == "new" or best.probability < review:
         return "new", best.guard or "best candidate below the review threshold"
+    # The margin a rival must trail by: the link threshold's odds, in bits (7.6 at 0.995).
+    margin = math.log2(link / (1.0 - link))
     rivals = [
         s
         for s in scored[1:]
-        if s.customer_id != best.customer_id and s.cap != "new" and s.probability >= review
+        if s.customer_id != best.customer_id
+        and s.cap != "new"
+        and s.probability >= review
+        and s.score.match_weight > best.score.match_weight - margin
     ]
     if rivals:
         return "review", f"ambiguous: customers {best.customer_id} and {rivals[0].customer_id}"
@@ -147,6 +160,10 @@ def household_guard(
     """Cap a pair whose contact agrees but whose names clearly disagree (a household)."""
     if not any(e.level in _CONTACT_AGREES for e in score.evidence):
         return "link", None
+    if not a.name_tokens or not b.name_tokens:
+        return "review", "household guard: shared contact, no name to tell relatives apart"
+    if _one_name_only(a.name_tokens, b.name_tokens):
+        return "review", "household guard: shared contact, one name alone (王先生, a family name)"
     conflict = name_conflict(a, b)
     if conflict == "strong":
         return "new", "household guard: shared contact, names share nothing"
@@ -174,6 +191,13 @@ def name_conflict(a: PersonRecord, b: PersonRecord) -> Literal["strong", "mild"]
         return None
     shared = len(only_a) < len(ta) or len(only_b) < len(tb)
     return "mild" if shared else "strong"
+
+
+def _one_name_only(ta: tuple[str, ...], tb: tuple[str, ...]) -> bool:
+    """True when one side is a single name found in the other's longer name: "wang" (王先生)
+    against "wang wei". Relatives share the family name, so it cannot tell them apart."""
+    short, long = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    return len(short) == 1 < len(long) and _has_similar(short[0], long)
 
 
 def _has_similar(token: str, tokens: tuple[str, ...]) -> bool:

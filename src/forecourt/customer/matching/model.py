@@ -195,8 +195,10 @@ _DEFAULT_PARAMS = (
         (1e-4, 1e-3, 2e-4, 1e-5, 1e-4, 1e-3, 2e-3, 0.99559),
     ),
     # phone: E.164 numbers are near-unique; the same person keeps a number 85 % of the time.
-    ("phone", (0.85, 0.03, 0.12), (1e-6, 1e-6, 1.0 - 2e-6)),
-    ("email", (0.80, 0.05, 0.15), (1e-6, 1e-5, 1.0 - 1.1e-5)),
+    # Alone, an exact phone or e-mail must clear even odds (λ is 1e-6), so that a contact-only
+    # lead (a live-show sign-up) reaches a person's review instead of becoming a stranger.
+    ("phone", (0.85, 0.03, 0.12), (2.5e-7, 1e-6, 1.0 - 1.25e-6)),
+    ("email", (0.80, 0.05, 0.15), (2.5e-7, 1e-5, 1.0 - 1.025e-5)),
     # city: people move or give a work city; big cities are common (TF corrects that).
     ("city", (0.85, 0.12, 0.03), (0.02, 0.5, 0.48)),
 )

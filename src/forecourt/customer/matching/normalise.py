@@ -17,6 +17,10 @@ Names become sorted folded Latin tokens, one per name *part*, so order and scrip
   With separate first/last fields each field that is all pinyin is joined instead.
 - A one-word pinyin name of at least five letters that starts with a common surname is split:
   "wangwei" → ("wang", "wei").
+- A form of address is not a name: 王先生 / 张女士 / 李小姐 (how a show host or an agent notes a
+  caller) keep only the family name, 王 → ("wang",), which then agrees with the full name as a
+  subset. Latin titles are left alone: "Pan" is a Polish title and the pinyin of 潘, "Herr" a
+  German surname, so no word can be dropped safely.
 
 `first_name` and `last_name` win over `full_name` when both are given; a lone first or last name
 is read as a full name (forms with one name box put everything in either).
@@ -62,6 +66,39 @@ _HANZI_RUN = re.compile(f"(?:{_HANZI.pattern})+")
 _APOSTROPHES = re.compile(r"['’‘`ʼ´]")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _CHUNK_SEPARATORS = re.compile(r"[\s·•・‧.]+")
+# Mr / Ms / Mrs / Miss / Madam after a Hanzi family name: 王先生 is "Mr Wang".
+_HANZI_ADDRESS = re.compile(r"(?<=[\u4e00-\u9fff])(先生|女士|小姐|太太|夫人)$")
+#: Titles and forms of address that precede a Latin or Cyrillic name (folded, without dots).
+TITLES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "herr",
+        "frau",
+        "mme",
+        "mlle",
+        "monsieur",
+        "madame",
+        "sig",
+        "sigra",
+        "signor",
+        "signora",
+        "sr",
+        "sra",
+        "srta",
+        "pan",
+        "pani",
+        "dhr",
+        "mevr",
+        "gospodin",
+        "gospozha",
+    ]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +228,10 @@ def _name(first: str | None, last: str | None, full: str | None) -> _Name:
     if text is None:
         return _Name()
     text = simplified(text)
-    tokens = _hanzi_full_tokens(text) if has_hanzi(text) else _latin_full_tokens(text)
-    return _Name(text, tuple(sorted(tokens)), _hanzi_only(text))
+    if not has_hanzi(text):
+        return _Name(text, tuple(sorted(_latin_full_tokens(text))), None)
+    name = _HANZI_ADDRESS.sub("", text)
+    return _Name(text, tuple(sorted(_hanzi_full_tokens(name))), _hanzi_only(name))
 
 
 def _from_parts(given: str, family: str) -> _Name:
@@ -247,7 +286,7 @@ def _hanzi_full_tokens(text: str) -> list[str]:
 
 def _split_hanzi(name: str) -> tuple[str, str]:
     """(family, given): the first character, or two for a compound surname (欧阳修)."""
-    size = 2 if name[:2] in HANZI_COMPOUND_SURNAMES and len(name) > 2 else 1
+    size = 2 if name[:2] in HANZI_COMPOUND_SURNAMES else 1
     return name[:size], name[size:]
 
 

@@ -129,7 +129,10 @@ def train_model_generic(
     """
     started = time.perf_counter()
     rng = random.Random(seed)
-    u, total_pairs, n_random = estimate_u(records, comparisons, u_pairs, rng, pair_filter)
+    random_levels, total_pairs = random_pair_levels(
+        records, comparisons, u_pairs, rng, pair_filter
+    )
+    u, n_random = u_of(random_levels, comparisons), len(random_levels)
     m = [initial_m(len(c.levels)) for c in comparisons]
     estimates: list[list[Floats]] = [[] for _ in comparisons]
     share: list[tuple[EmSession[R], float, float]] = []
@@ -148,7 +151,8 @@ def train_model_generic(
         n_pairs += len(levels)
         iterations += result.iterations
     m = [np.mean(e, axis=0) if e else m[i] for i, e in enumerate(estimates)]
-    prior = random_match_probability(comparisons, m, share, total_pairs)
+    present = presence_of(random_levels)
+    prior = random_match_probability(comparisons, m, share, total_pairs, present)
     u = [remove_matches_from_u(u[i], m[i], prior, n_random) for i in range(len(comparisons))]
     params = tuple(
         _params(c, m[i], u[i], records, tf_max_values) for i, c in enumerate(comparisons)
@@ -188,6 +192,18 @@ def estimate_u(
     pair_filter: Callable[[R, R], bool] | None,
 ) -> tuple[list[Floats], float, int]:
     """u per level from random pairs; also the number of possible pairs under `pair_filter`."""
+    levels, total = random_pair_levels(records, comparisons, n, rng, pair_filter)
+    return u_of(levels, comparisons), total, len(levels)
+
+
+def random_pair_levels(
+    records: Sequence[R],
+    comparisons: Sequence[Comparison[R]],
+    n: int,
+    rng: random.Random,
+    pair_filter: Callable[[R, R], bool] | None,
+) -> tuple[Levels, float]:
+    """The level matrix of up to `n` random pairs, and how many pairs `pair_filter` allows."""
     size = len(records)
     n = min(n, size * (size - 1) // 2)
     gen = np.random.default_rng(rng.randrange(2**32))
@@ -196,10 +212,19 @@ def estimate_u(
     right += right >= left  # a record is never paired with itself
     draws = zip(left.tolist(), right.tolist(), strict=True)
     pairs = [(i, j) for i, j in draws if pair_filter is None or pair_filter(records[i], records[j])]
-    levels = level_matrix(records, pairs, comparisons)
-    u = [_level_shares(levels[:, c], len(comp.levels)) for c, comp in enumerate(comparisons)]
     total = size * (size - 1) / 2 * (len(pairs) / max(n, 1))
-    return u, total, len(pairs)
+    return level_matrix(records, pairs, comparisons), total
+
+
+def u_of(levels: Levels, comparisons: Sequence[Comparison[R]]) -> list[Floats]:
+    """u per comparison: the level shares among random pairs."""
+    return [_level_shares(levels[:, c], len(comp.levels)) for c, comp in enumerate(comparisons)]
+
+
+def presence_of(levels: Levels) -> Floats:
+    """Per comparison, the share of pairs where both records have a value (level not NULL)."""
+    shares: Floats = (levels >= 0).mean(axis=0) if len(levels) else np.ones(levels.shape[1])
+    return shares
 
 
 def _level_shares(column: Levels, k: int) -> Floats:
@@ -302,14 +327,22 @@ def random_match_probability(
     m: Sequence[Floats],
     share: Sequence[tuple[EmSession[R], float, float]],
     total_pairs: float,
+    present: Sequence[float] | None = None,
 ) -> float:
-    """λ: matches found by each session / that block's recall / all possible pairs (median)."""
+    """λ: matches found by each session / that block's recall / all possible pairs (median).
+
+    A block on a field finds only the matches where both records have that field, so its
+    recall is m of the forced levels (which is conditional on both values being there) times
+    `present`, the share of pairs where they are. Leaving that out takes a field missing on
+    a third of the records for a perfect block, and λ comes out too small by as much.
+    """
     index = {c.name: i for i, c in enumerate(comparisons)}
     estimates = []
     for session, prior, n_total in share:
         recall = 1.0
         for name, lv in session.implied.items():
-            recall *= float(sum(m[index[name]][list(lv)]))
+            c = index[name]
+            recall *= float(sum(m[c][list(lv)])) * (1.0 if present is None else present[c])
         if n_total > 0 and recall > 0:
             estimates.append(prior * n_total / recall / max(total_pairs, 1.0))
     return float(np.clip(statistics.median(estimates), P_MIN, 0.5)) if estimates else 1e-6

@@ -1,0 +1,110 @@
+"""The online decision for many records: rank candidates, apply the guard, walk in arrival order.
+
+`decide.resolve` ranks a record's candidates by match weight, scores the best eight with the
+household guard, puts guard-dropped ones last and keeps four; the best then links (≥ 0.995 and
+no plausible rival of another customer), goes to review, or stays new. Only candidates that the
+guard leaves in and that reach the review threshold can change that outcome, so per record we
+keep those (at most four, in the online order) and the probability of the best candidate, which
+the identity records whatever the outcome. The walk in arrival order then needs each earlier
+record's customer, which is why it runs last and record by record.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from forecourt.customer.bulk.pairs import Ints, Pairs
+from forecourt.customer.matching.decide import LINK_THRESHOLD, REVIEW_THRESHOLD, name_conflict
+from forecourt.customer.matching.records import PersonRecord
+
+Floats = npt.NDArray[np.float64]
+SCORED = 8  # the online path scores the best 2 × 4 candidates by weight with evidence
+KEPT = 4  # and keeps the best 4 after the guard
+LINK, REVIEW, NEW = 0, 1, 2  # guard caps
+#: A rival customer's candidate trails the best by at least this many bits, or it is a rival.
+MARGIN = math.log2(LINK_THRESHOLD / (1.0 - LINK_THRESHOLD))
+Candidate = tuple[int, float, float, int]  # (record, weight, probability, cap)
+
+
+def probabilities(weights: Floats) -> Floats:
+    """Match probabilities from weights in bits (`scoring.probability`)."""
+    clipped = np.clip(weights, -1000.0, 1000.0)
+    result: Floats = 1.0 / (1.0 + np.power(2.0, -clipped))
+    return result
+
+
+@dataclass
+class Shortlists:
+    """Per decided record: its best candidate's probability and the candidates that matter."""
+
+    best_probability: dict[int, float] = field(default_factory=dict)
+    candidates: dict[int, list[Candidate]] = field(default_factory=dict)
+
+    def add(
+        self,
+        pairs: Pairs,
+        weights: Floats,
+        contact: npt.NDArray[np.bool_],
+        record: Callable[[int], PersonRecord],
+    ) -> None:
+        """Take one chunk of scored pairs (whole records) into the shortlists."""
+        order = np.lexsort((pairs.j, -weights, pairs.i))
+        i, j, w, agree = pairs.i[order], pairs.j[order], weights[order], contact[order]
+        starts = np.flatnonzero(np.r_[True, i[1:] != i[:-1]])
+        rank = np.arange(len(i)) - np.repeat(starts, np.diff(np.r_[starts, len(i)]))
+        top = np.flatnonzero(rank < SCORED)
+        i, j, w, agree, rank = i[top], j[top], w[top], agree[top], rank[top]
+        caps = np.full(len(i), LINK, dtype=np.int64)
+        for n in np.flatnonzero(agree).tolist():
+            caps[n] = _cap(record(int(i[n])), record(int(j[n])))
+        self._keep(i, j, w, caps, rank)
+
+    def _keep(self, i: Ints, j: Ints, w: Floats, caps: Ints, rank: Ints) -> None:
+        """Record each record's best probability (its first candidate the guard leaves in, else
+        its first) and its first KEPT uncapped candidates above review."""
+        p = probabilities(w)
+        uncapped = caps != NEW
+        firsts = np.flatnonzero(rank == 0)
+        best = p[firsts].copy()
+        left_in = np.flatnonzero(uncapped)
+        groups, first_left_in = np.unique(i[left_in], return_index=True)
+        best[np.searchsorted(i[firsts], groups)] = p[left_in[first_left_in]]
+        self.best_probability.update(zip(i[firsts].tolist(), best.tolist(), strict=True))
+        kept = np.flatnonzero(uncapped & (p >= REVIEW_THRESHOLD))
+        for n in kept.tolist():
+            shortlist = self.candidates.setdefault(int(i[n]), [])
+            if len(shortlist) < KEPT:
+                shortlist.append((int(j[n]), float(w[n]), float(p[n]), int(caps[n])))
+
+
+def _cap(a: PersonRecord, b: PersonRecord) -> int:
+    """The household guard for a pair whose contact agrees (`decide.household_guard`)."""
+    conflict = name_conflict(a, b)
+    return NEW if conflict == "strong" else REVIEW if conflict == "mild" else LINK
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one record became: 'link', 'review' or 'new', and the candidate it concerns."""
+
+    outcome: str
+    candidate: int | None
+
+
+def decide(shortlist: list[Candidate], customer_of: list[int]) -> Decision:
+    """The online outcome from a shortlist (best first) and the customers of earlier records:
+    a rival is a candidate of another customer scoring within MARGIN of the best."""
+    if not shortlist:
+        return Decision("new", None)
+    best, best_w, best_p, best_cap = shortlist[0]
+    owner = customer_of[best]
+    if any(customer_of[j] != owner and w > best_w - MARGIN for j, w, _, _ in shortlist[1:]):
+        return Decision("review", best)
+    if best_cap == REVIEW or best_p < LINK_THRESHOLD:
+        return Decision("review", best)
+    return Decision("link", best)

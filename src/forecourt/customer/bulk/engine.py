@@ -1,0 +1,91 @@
+"""Resolve a frame of records in arrival order: pairs, levels, weights, shortlists, the walk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from forecourt.customer.bulk.decide import Decision, Shortlists, decide
+from forecourt.customer.bulk.frame import Frame
+from forecourt.customer.bulk.levels import (
+    TermFrequencies,
+    check_supported,
+    match_weights,
+    pair_levels,
+)
+from forecourt.customer.bulk.pairs import Ints, candidate_pairs
+from forecourt.customer.matching.blocking import KEY_LIMITS
+from forecourt.customer.matching.model import MatchModel
+
+#: Reports progress: (records resolved so far, records to resolve).
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Per record: its customer (the position of the record that founded it) and, for the
+    records decided here, the online outcome, the candidate it concerns and the best
+    candidate's probability."""
+
+    customer: list[int]
+    decisions: dict[int, Decision]
+    probability: dict[int, float]
+
+
+def resolve_frame(
+    model: MatchModel,
+    frame: Frame,
+    keys: Sequence[str],
+    key_records: Ints,
+    *,
+    fixed: Mapping[int, int],
+    first_decided: int = 0,
+    limits: Mapping[str, int] = KEY_LIMITS,
+    progress: Progress | None = None,
+) -> Resolved:
+    """Decide every record from `first_decided` on that is not `fixed` (record → customer
+    position), as the online path would had the records arrived one by one in this order."""
+    check_supported(model)
+    shortlists = _shortlists(model, frame, keys, key_records, first_decided, limits, progress)
+    customer = list(range(len(frame)))
+    for record, owner in fixed.items():
+        customer[record] = owner
+    decisions: dict[int, Decision] = {}
+    for record in range(first_decided, len(frame)):
+        if record in fixed:
+            continue
+        decision = decide(shortlists.candidates.get(record, []), customer)
+        decisions[record] = decision
+        if decision.outcome == "link" and decision.candidate is not None:
+            customer[record] = customer[decision.candidate]
+    return Resolved(customer, decisions, shortlists.best_probability)
+
+
+def _shortlists(
+    model: MatchModel,
+    frame: Frame,
+    keys: Sequence[str],
+    key_records: Ints,
+    first_decided: int,
+    limits: Mapping[str, int],
+    progress: Progress | None,
+) -> Shortlists:
+    """Score every candidate pair chunk by chunk, keeping only what the decisions need."""
+    shortlists = Shortlists()
+    if len(keys) == 0:
+        if progress is not None:
+            progress(len(frame) - first_decided, len(frame) - first_decided)
+        return shortlists
+    tf = TermFrequencies.of(model, frame)
+    total = len(frame) - first_decided
+    for pairs in candidate_pairs(keys, key_records, first_decided=first_decided, limits=limits):
+        levels = pair_levels(frame, pairs)
+        weights = match_weights(model, levels, tf, pairs)
+        shortlists.add(pairs, weights, levels.contact_agrees(), frame.record)
+        if progress is not None:
+            progress(int(np.max(pairs.i)) + 1 - first_decided, total)
+    if progress is not None:
+        progress(total, total)
+    return shortlists

@@ -1,0 +1,147 @@
+"""Use cases of bulk identity resolution: store many arrivals at once, re-cluster everything.
+
+Both reach the online path's decisions (see the package docstring) and write their results with
+a few bulk statements inside the caller's unit of work.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection
+
+from forecourt.customer import model_store
+from forecourt.customer.bulk import store, writeback
+from forecourt.customer.bulk.arrivals import Arrivals
+from forecourt.customer.bulk.engine import Progress, resolve_frame
+from forecourt.customer.bulk.population import Population, load
+from forecourt.customer.matching import blocking
+from forecourt.customer.schemas import ConsentRecord
+from forecourt.kernel.id_batches import new_ids
+from forecourt.kernel.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where one arrival went: its new identity, its customer, the outcome and probability."""
+
+    identity_id: uuid.UUID
+    customer_id: uuid.UUID
+    outcome: str
+    probability: float | None
+
+
+@dataclass
+class Reclustered:
+    """What a re-cluster changed: identities moved (to customer, with outcome), counts."""
+
+    moved: dict[uuid.UUID, tuple[uuid.UUID, str]] = field(default_factory=dict)
+    identities: int = 0
+    customers: int = 0
+    kept_by_people: int = 0
+    open_reviews: int = 0
+
+
+def store_arrivals(
+    uow: UnitOfWork, *, arrivals: Arrivals, progress: Progress | None = None
+) -> list[Placed]:
+    """Store many people as source identities and resolve each as the online path would had
+    they arrived one by one in this order: linked to a customer, new, or new with a review."""
+    with uow:
+        conn = uow.session.connection()
+        now = uow.clock.now()
+        ids = new_ids(len(arrivals))
+        population = load(conn, arrivals, ids, now)
+        model = model_store.active(uow.session)
+        resolved = resolve_frame(
+            model,
+            population.frame(),
+            population.keys,
+            population.key_records,
+            fixed=fixed_by_customer(population, range(population.stored)),
+            first_decided=population.stored,
+            limits=blocking.KEY_LIMITS,
+            progress=progress,
+        )
+        placed = writeback.write_arrivals(conn, model, population, arrivals, ids, resolved, now)
+        uow.commit()
+        return placed
+
+
+def recluster(uow: UnitOfWork, *, progress: Progress | None = None) -> Reclustered:
+    """Re-decide every stored identity in arrival order with the active model, as the online
+    path decides; customers a person merged, split or reviewed keep their identities. Customer
+    ids are kept wherever a customer keeps its first identity; an emptied customer points to
+    the one that took its identities, as after a merge."""
+    with uow:
+        conn = uow.session.connection()
+        population = load(conn)
+        frozen = frozen_positions(population, store.curated_customers(conn), curated_ids(conn))
+        resolved = resolve_frame(
+            model_store.active(uow.session),
+            population.frame(),
+            population.keys,
+            population.key_records,
+            fixed=fixed_by_customer(population, frozen),
+            limits=blocking.KEY_LIMITS,
+            progress=progress,
+        )
+        result = writeback.write_recluster(
+            conn, model_store.active(uow.session), population, resolved, frozen, uow.clock.now()
+        )
+        result.kept_by_people = len(frozen)
+        uow.audit(
+            "customer.reclustered",
+            "customer",
+            "*",
+            changes={
+                "identities": result.identities,
+                "moved": len(result.moved),
+                "customers": result.customers,
+                "kept_by_people": result.kept_by_people,
+                "open_reviews": result.open_reviews,
+            },
+        )
+        uow.commit()
+        return result
+
+
+def record_consents(
+    uow: UnitOfWork, *, consents: Sequence[tuple[uuid.UUID, uuid.UUID, ConsentRecord]]
+) -> int:
+    """Append many consents as given (customer, identity, consent); the newest per purpose is
+    the one in force, as with `customer.service.record_consents`."""
+    with uow:
+        rows = [
+            (consent_id, customer, identity, c.channel, c.purpose, c.granted, c.source, c.at)
+            for consent_id, (customer, identity, c) in zip(
+                new_ids(len(consents)), consents, strict=True
+            )
+        ]
+        count = store.insert_consents(uow.session.connection(), rows)
+        uow.commit()
+        return count
+
+
+def fixed_by_customer(population: Population, positions: Iterable[int]) -> dict[int, int]:
+    """Each given record → the first of them with the same stored customer (its label)."""
+    owners = population.columns["customer_id"]
+    first: dict[object, int] = {}
+    return {p: first.setdefault(owners[p], p) for p in positions}
+
+
+def frozen_positions(
+    population: Population, customers: set[object], identities: set[str]
+) -> list[int]:
+    """Records whose customer a person touched (merge, unmerge, review decision)."""
+    ids, owners = population.columns["id"], population.columns["customer_id"]
+    touched = set(customers) | {owners[p] for p in range(len(ids)) if str(ids[p]) in identities}
+    return [p for p in range(population.stored) if owners[p] in touched]
+
+
+def curated_ids(conn: Connection) -> set[str]:
+    """Identity ids named by merges and unmerges, in the raw text form ids are compared in."""
+    to_raw = store.raw(conn, "id")
+    return {str(to_raw(uuid.UUID(text))) for text in store.curated_identities(conn)}

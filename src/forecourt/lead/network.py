@@ -1,0 +1,252 @@
+"""The dealer network in memory, shaped for routing: built once through the dealer service and
+rebuilt only when the network's version stamp changes, so routing a lead never reads the dealer
+tables.
+
+Per market (and per data region, for markets without a dealer of their own) the dealers that may
+take leads (active, carrying the brand) sit in numpy arrays of coordinates in radians, so the
+distances from a person to every dealer of their market are one vectorised haversine; routing then
+looks only at the few dealers of the nearest ring.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import uuid
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+
+from forecourt.dealer import service as dealers
+from forecourt.dealer.schemas import RoutingDealer, RoutingNetwork, RoutingPolicyData
+from forecourt.kernel.uow import UnitOfWork
+
+BRAND_KINDS = frozenset({"own", "franchise"})
+TAKES_LEADS = "sales"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+EARTH_RADIUS_KM = 6371.0088
+
+Week = tuple[tuple[tuple[int, int], ...], ...]
+"""Seven days (Monday first) of (open, close) minutes after local midnight."""
+FloatArray = npt.NDArray[np.float64]
+IndexArray = npt.NDArray[np.intp]
+CELL_DEG = 0.5
+"""Grid cells of half a degree (about 55 km north-south): a 25 km search touches 1 to 4."""
+KM_PER_DEG = 111.2
+MAX_CELLS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class StaffEntry:
+    """A salesperson who takes leads, and when they work (None: whenever the dealer is open)."""
+
+    id: uuid.UUID
+    name: str
+    shifts: Week | None
+
+
+@dataclass(frozen=True, slots=True)
+class DealerEntry:
+    """A dealer as routing needs it, with everything parsed ahead of time."""
+
+    id: uuid.UUID
+    code: str
+    kind: str
+    market_code: str
+    data_region: str | None
+    latitude: float
+    longitude: float
+    zone: ZoneInfo
+    hours: Week
+    capacity: int
+    takes_leads: bool
+    why_not: str | None
+    staff: tuple[StaffEntry, ...]
+
+    @property
+    def brand_dealer(self) -> bool:
+        return self.kind in BRAND_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """The dealers of one market or data region that may take leads, with their coordinates in
+    numpy arrays and a grid of `CELL_DEG` cells, so a search near a point touches few dealers."""
+
+    dealers: tuple[DealerEntry, ...]
+    position: dict[uuid.UUID, int]
+    lat: FloatArray
+    lon: FloatArray
+    cos_lat: FloatArray
+    cells: dict[tuple[int, int], IndexArray]
+
+    def nearby(self, latitude: float, longitude: float, radius_km: float) -> IndexArray:
+        """Indexes of the dealers in the grid cells a circle of `radius_km` touches (a superset
+        of those inside it); every dealer when the circle covers too many cells."""
+        d_lat = radius_km / KM_PER_DEG
+        d_lon = radius_km / (KM_PER_DEG * max(math.cos(math.radians(latitude)), 0.01))
+        rows = range(_cell(latitude - d_lat), _cell(latitude + d_lat) + 1)
+        cols = range(_cell(longitude - d_lon), _cell(longitude + d_lon) + 1)
+        if len(rows) * len(cols) > min(MAX_CELLS, len(self.cells)):
+            return np.arange(len(self.dealers))
+        found = [self.cells[key] for r in rows for c in cols if (key := (r, c)) in self.cells]
+        return np.concatenate(found) if found else np.empty(0, dtype=np.intp)
+
+    def distances_km(self, latitude: float, longitude: float, indexes: IndexArray) -> FloatArray:
+        """Great-circle distance (haversine) from a point to the dealers at `indexes`."""
+        lat0, lon0 = math.radians(latitude), math.radians(longitude)
+        lat, lon = self.lat[indexes], self.lon[indexes]
+        a = np.sin((lat - lat0) / 2) ** 2 + math.cos(lat0) * self.cos_lat[indexes] * (
+            np.sin((lon - lon0) / 2) ** 2
+        )
+        distances: FloatArray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+        return distances
+
+
+def _cell(degrees: float) -> int:
+    return math.floor(degrees / CELL_DEG)
+
+
+@dataclass(frozen=True)
+class Network:
+    """The routing snapshot: every dealer by id and code, the areas, policies and data regions."""
+
+    stamp: str
+    by_id: dict[uuid.UUID, DealerEntry]
+    by_code: dict[str, DealerEntry]
+    markets: dict[str, Area]
+    regions: dict[str, Area]
+    data_regions: dict[str, str]
+    policies: dict[str, RoutingPolicyData] = field(default_factory=dict)
+
+    def policy(self, market_code: str | None) -> RoutingPolicyData:
+        """The market's routing policy, or the defaults."""
+        found = self.policies.get(market_code or "")
+        return found if found is not None else _DEFAULT_POLICY
+
+
+_DEFAULT_POLICY = RoutingPolicyData()
+
+
+def build(network: RoutingNetwork) -> Network:
+    """The routing snapshot of the network as the dealer service returned it."""
+    entries = [_entry(d, network.data_regions.get(d.market_code)) for d in network.dealers]
+    takers = [e for e in entries if e.takes_leads]
+    by_market: dict[str, list[DealerEntry]] = {}
+    by_region: dict[str, list[DealerEntry]] = {}
+    for entry in takers:
+        by_market.setdefault(entry.market_code, []).append(entry)
+        if entry.data_region:
+            by_region.setdefault(entry.data_region, []).append(entry)
+    return Network(
+        stamp=network.stamp,
+        by_id={e.id: e for e in entries},
+        by_code={e.code: e for e in entries},
+        markets={code: area(members) for code, members in by_market.items()},
+        regions={code: area(members) for code, members in by_region.items()},
+        data_regions=dict(network.data_regions),
+        policies=dict(network.policies),
+    )
+
+
+def area(members: list[DealerEntry]) -> Area:
+    """An area of dealers with their coordinates laid out for vectorised distances."""
+    lat = np.radians(np.array([m.latitude for m in members], dtype=np.float64))
+    lon = np.radians(np.array([m.longitude for m in members], dtype=np.float64))
+    position = {member.id: index for index, member in enumerate(members)}
+    grouped: dict[tuple[int, int], list[int]] = {}
+    for index, member in enumerate(members):
+        key = (_cell(member.latitude), _cell(member.longitude))
+        grouped.setdefault(key, []).append(index)
+    cells = {key: np.array(found, dtype=np.intp) for key, found in grouped.items()}
+    return Area(
+        dealers=tuple(members),
+        position=position,
+        lat=lat,
+        lon=lon,
+        cos_lat=np.cos(lat),
+        cells=cells,
+    )
+
+
+def _entry(dealer: RoutingDealer, region: str | None) -> DealerEntry:
+    why_not = _why_not(dealer)
+    return DealerEntry(
+        id=dealer.id,
+        code=dealer.code,
+        kind=dealer.kind,
+        market_code=dealer.market_code,
+        data_region=region,
+        latitude=dealer.latitude,
+        longitude=dealer.longitude,
+        zone=ZoneInfo(dealer.timezone),
+        hours=week(dealer.opening_hours),
+        capacity=dealer.daily_lead_capacity,
+        takes_leads=why_not is None,
+        why_not=why_not,
+        staff=tuple(
+            StaffEntry(id=s.id, name=s.name, shifts=week(s.shifts) if s.shifts else None)
+            for s in sorted(dealer.staff, key=lambda s: s.id)
+            if s.active and s.job == TAKES_LEADS
+        ),
+    )
+
+
+def _why_not(dealer: RoutingDealer) -> str | None:
+    if not dealer.active:
+        return "is inactive"
+    if "Aurelia" not in dealer.brands:
+        return "does not carry the brand"
+    if dealer.daily_lead_capacity <= 0:
+        return "takes no leads (daily capacity 0)"
+    return None
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance between two points, in kilometres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi, d_lambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def week(hours: dict[str, list[list[str]]]) -> Week:
+    """Opening hours or shifts as minutes after local midnight, Monday first."""
+    return tuple(
+        tuple((_minutes(opens), _minutes(closes)) for opens, closes in hours.get(day, []))
+        for day in DAYS
+    )
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+# -- the cache ---------------------------------------------------------------------------------
+
+_lock = threading.Lock()
+_cache: dict[str, Network] = {}
+_KEEP = 4
+
+
+def current(uow: UnitOfWork) -> Network:
+    """The network as of now: one read of the version stamp, and a rebuild only if it changed."""
+    stamp = dealers.network_stamp(uow)
+    cached = _cache.get(stamp)
+    if cached is not None:
+        return cached
+    with _lock:  # one thread rebuilds; the others wait for its copy
+        cached = _cache.get(stamp)
+        if cached is None:
+            cached = build(dealers.routing_network(uow))
+            _remember(cached)
+    return cached
+
+
+def _remember(network: Network) -> None:
+    while len(_cache) >= _KEEP:
+        _cache.pop(next(iter(_cache)))
+    _cache[network.stamp] = network

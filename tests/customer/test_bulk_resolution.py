@@ -1,0 +1,185 @@
+"""Bulk resolution reaches the online path's decisions: same customers, outcomes and reviews."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, select
+from tests.bulk_people import leads
+
+from forecourt.customer import curation, model_store
+from forecourt.customer.bulk import service as bulk
+from forecourt.customer.bulk.arrivals import Arrivals, person_row
+from forecourt.customer.matching import blocking
+from forecourt.customer.matching.comparisons import PERSON_COMPARISONS
+from forecourt.customer.matching.model import ComparisonParams, MatchModel, default_model
+from forecourt.customer.matching.normalise import normalise_person
+from forecourt.customer.models import MatchReview, SourceIdentity, StoredMatchModel
+from forecourt.kernel.uow import UnitOfWork
+from forecourt.lead import service as leads_service
+from forecourt.lead.incoming import IncomingLead
+
+# Small limits so that a population of a few hundred leads already has keys that grow too
+# common part-way through (the desk phone, 王伟 in Shanghai).
+SMALL_LIMITS = {"p": 3, "p8": 3, "e": 3, "n": 4, "a": 4, "h": 4}
+PERSON = ("first_name", "last_name", "full_name", "phone", "email", "city", "country")
+
+
+def _model_with_tf() -> MatchModel:
+    """The default model with name and phone term frequencies, as a trained one has."""
+    base = default_model()
+    name, phone, email, city = base.comparisons
+    names = {"王伟": 0.01, "wang wei": 0.01, "张伟": 0.008, "anna nowak": 0.01, "王芳": 0.002}
+    phones = {"+862155550101": 0.02}
+    params = (
+        ComparisonParams(name.name, name.levels, name.m, name.u, (0, 1, 3), names, 1e-4),
+        ComparisonParams(phone.name, phone.levels, phone.m, phone.u, (0,), phones, 1e-6, False),
+        email,
+        ComparisonParams(city.name, city.levels, city.m, city.u, (0,), {}, 1e-4),
+    )
+    assert [p.name for p in params] == [c.name for c in PERSON_COMPARISONS]
+    return MatchModel(base.prior, params, "test-tf-model")
+
+
+@pytest.fixture
+def tf_model(uow: UnitOfWork) -> Iterator[MatchModel]:
+    model = _model_with_tf()
+    with uow:
+        uow.session.add(
+            StoredMatchModel(
+                version=model.version,
+                trained_at=datetime.now(UTC),
+                records=0,
+                model_json=model.to_json(),
+                active=True,
+            )
+        )
+        uow.commit()
+    model_store.forget()
+    yield model
+    model_store.forget()
+
+
+@pytest.fixture
+def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(blocking, "KEY_LIMITS", SMALL_LIMITS)
+    monkeypatch.setattr("forecourt.customer.service.KEY_LIMITS", SMALL_LIMITS)
+
+
+def _capture_online(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        leads_service.capture_lead(uow, data=IncomingLead.model_validate(row))
+
+
+def _state(connection: Connection) -> dict[str, Any]:
+    """Who is with whom (by source id), each outcome, and each open review's two sides."""
+    identities = connection.execute(
+        select(
+            SourceIdentity.id,
+            SourceIdentity.source_id,
+            SourceIdentity.customer_id,
+            SourceIdentity.match_outcome,
+        )
+    ).all()
+    members: dict[Any, set[str]] = {}
+    for _, source, customer, _ in identities:
+        members.setdefault(customer, set()).add(source)
+    source_of = {identity: source for identity, source, _, _ in identities}
+    reviews = connection.execute(
+        select(MatchReview.identity_id, MatchReview.candidate_customer_id).where(
+            MatchReview.status == "open"
+        )
+    ).all()
+    return {
+        "partition": {frozenset(group) for group in members.values()},
+        "outcomes": {source: outcome for _, source, _, outcome in identities},
+        "reviews": {
+            (source_of[identity], frozenset(members[candidate])) for identity, candidate in reviews
+        },
+        "customers": {source: customer for _, source, customer, _ in identities},
+    }
+
+
+@pytest.mark.usefixtures("tf_model", "small_limits")
+def test_a_recluster_of_online_decisions_changes_nothing(
+    uow: UnitOfWork, connection: Connection
+) -> None:
+    _capture_online(uow, leads(people=90, seed=5))
+    online = _state(connection)
+    assert any(outcome == "linked" for outcome in online["outcomes"].values())
+    assert online["reviews"]
+
+    result = bulk.recluster(uow)
+
+    again = _state(connection)
+    assert again["partition"] == online["partition"]
+    assert again["outcomes"] == online["outcomes"]
+    assert again["reviews"] == online["reviews"]
+    assert again["customers"] == online["customers"]  # customer ids are kept
+    assert result.moved == {}
+
+
+@pytest.mark.usefixtures("tf_model", "small_limits")
+@pytest.mark.parametrize("seed", [5, 11])
+def test_bulk_arrivals_reach_the_online_partition_and_review_queue(
+    uow: UnitOfWork, connection: Connection, seed: int
+) -> None:
+    rows = leads(people=90, seed=seed)
+    savepoint = connection.begin_nested()
+    _capture_online(uow, rows)
+    online = _state(connection)
+    savepoint.rollback()
+
+    arrivals = Arrivals()
+    for row in rows:
+        person = normalise_person(record_id=row["source_id"], **{k: row.get(k) for k in PERSON})
+        arrivals.add(row["channel"], row["source_id"], person_row(person))
+    placed = bulk.store_arrivals(uow, arrivals=arrivals)
+
+    bulk_state = _state(connection)
+    assert len(placed) == len(rows)
+    assert bulk_state["partition"] == online["partition"]
+    assert bulk_state["outcomes"] == online["outcomes"]
+    assert bulk_state["reviews"] == online["reviews"]
+
+
+def _source_ids(connection: Connection) -> dict[str, Any]:
+    rows = connection.execute(select(SourceIdentity.source_id, SourceIdentity.id)).all()
+    return dict(rows)
+
+
+@pytest.mark.usefixtures("tf_model", "small_limits")
+def test_a_recluster_keeps_what_people_merged_split_and_reviewed(
+    uow: UnitOfWork, connection: Connection
+) -> None:
+    _capture_online(uow, leads(people=90, seed=5))
+    before = _state(connection)
+    customers = before["customers"]
+    singles = sorted(s for s, o in before["outcomes"].items() if o == "new")
+    linked = sorted(s for s, o in before["outcomes"].items() if o == "linked")
+    # A person merges two customers the model keeps apart, and splits off a linked identity.
+    curation.merge_customers(
+        uow,
+        customer_id=customers[singles[1]],
+        into_customer_id=customers[singles[0]],
+        reason="same",
+    )
+    split = curation.unmerge_identity(
+        uow, identity_id=_source_ids(connection)[linked[0]], reason="two people"
+    )
+    review = curation.list_reviews(uow)[0]
+    curation.decide_review(uow, review_id=review.id, same_person=False, reason="different")
+
+    bulk.recluster(uow)
+
+    after = _state(connection)["customers"]
+    assert after[singles[0]] == after[singles[1]] == customers[singles[0]]
+    assert after[linked[0]] == split
+    assert sum(1 for c in after.values() if c == split) == 1
+    still = connection.execute(
+        select(MatchReview.status).where(MatchReview.id == review.id)
+    ).scalar_one()
+    assert still == "separate"
