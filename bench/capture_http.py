@@ -82,7 +82,7 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_until_up(base)
-            _wrk(base, work, bodies, token, run="warm", duration=3, connections=args.connections)
+            _wrk(base, work, bodies, token, run="warm", duration=10, connections=args.connections)
             before = _stored_leads(url)
             result = _wrk(
                 base,

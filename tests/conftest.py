@@ -28,6 +28,7 @@ from forecourt.dealer import service as dealer
 from forecourt.entrypoints.app import create_app
 from forecourt.kernel.principal import Role
 from forecourt.kernel.uow import UnitOfWork
+from forecourt.lead import network as networks
 from forecourt.market import service as market
 
 
@@ -55,6 +56,12 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_dealer_loads() -> None:
+    """Each test's captures are rolled back, so no dealer is full at the start of the next."""
+    networks.forget_full_days()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The console in a real Chromium: sign in with the demo account, see the network, find a dealer.
+"""The console in a real Chromium: sign in with the demo account, see the network, find a dealer,
+watch leads captured over the API arrive in the live activity feed.
 
 The server runs as its own process on a fresh SQLite database, exactly as `make demo` runs it.
 """
@@ -12,10 +13,15 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from forecourt.bootstrap import bootstrap
+from forecourt.config import Settings
+from forecourt.entrypoints.simulator import simulator_token
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("FORECOURT_CHROMIUM", "/usr/bin/chromium")
@@ -40,11 +46,16 @@ def _forecourt(*args: str, env: dict[str, str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db = tmp_path_factory.mktemp("browser") / "console.db"
+def console_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of the database the test server runs on."""
+    return f"sqlite:///{tmp_path_factory.mktemp('browser') / 'console.db'}"
+
+
+@pytest.fixture(scope="module")
+def server(console_db: str) -> Iterator[str]:
     env = {
         **os.environ,
-        "FORECOURT_DATABASE_URL": f"sqlite:///{db}",
+        "FORECOURT_DATABASE_URL": console_db,
         "FORECOURT_SECRET_KEY": "browser-test",
     }
     _forecourt("db", "upgrade", env=env)
@@ -120,3 +131,68 @@ def test_wrong_password_stays_on_sign_in(server: str, page: Page) -> None:
     _sign_in(page, server, password="wrong")
     expect(page.get_by_role("alert")).to_contain_text("Wrong e-mail or password")
     expect(page).to_have_url(server + "/signin")
+
+
+@pytest.fixture(scope="module")
+def api_token(server: str, console_db: str) -> str:
+    """A token of the simulator's call-centre user, issued in the test server's database."""
+    container = bootstrap(Settings(database_url=console_db, secret_key="browser-test"))
+    try:
+        return simulator_token(container)
+    finally:
+        container.engine.dispose()
+
+
+def _capture(server: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"}
+    response = httpx.post(f"{server}/api/v1/leads", json=body, headers=headers, timeout=30)
+    assert response.status_code == 201, response.text
+    lead: dict[str, Any] = response.json()["lead"]
+    return lead
+
+
+def _dealer_code(server: str, token: str, dealer_id: str) -> str:
+    headers = {"Authorization": f"Bearer {token}"}
+    response = httpx.get(f"{server}/api/v1/dealers/{dealer_id}", headers=headers, timeout=30)
+    return str(response.json()["code"])
+
+
+def test_captured_leads_appear_in_the_live_feed(server: str, page: Page, api_token: str) -> None:
+    _sign_in(page, server)
+    expect(page.get_by_test_id("activity")).to_be_visible()
+    page.evaluate("window.stillTheSamePage = true")
+    shanghai = _capture(
+        server,
+        api_token,
+        {
+            "channel": "live_broadcast",
+            "source_id": "b-1",
+            "full_name": "陈静",
+            "phone": "+86 137 0000 1111",
+            "city": "上海",
+            "country": "CN",
+        },
+    )
+    returning = _capture(
+        server,
+        api_token,
+        {
+            "channel": "web",
+            "source_id": "b-2",
+            "full_name": "Chen Jing",
+            "phone": "+8613700001111",
+            "city": "Shanghai",
+            "country": "CN",
+        },
+    )
+    for lead in (shanghai, returning):
+        row = page.locator(f'tr[data-lead-id="{lead["id"]}"]')
+        expect(row).to_be_visible(timeout=8000)  # polled every 2 s, no reload
+        expect(row).to_contain_text(_dealer_code(server, api_token, lead["dealer_id"]))
+        expect(row).to_contain_text("due in")
+    expect(page.locator(f'tr[data-lead-id="{returning["id"]}"] .linked')).to_be_visible()
+    assert page.evaluate("window.stillTheSamePage") is True
+    page.locator(f'tr[data-lead-id="{shanghai["id"]}"] a').click()
+    detail = page.get_by_test_id("lead-routing")
+    expect(detail).to_contain_text("Routing 1 (capture)")
+    expect(page.get_by_test_id("score-reasons")).to_contain_text("channel")

@@ -6,7 +6,7 @@ import time
 
 from forecourt.customer.matching.blocking import blocking_keys, usable_keys
 from forecourt.customer.matching.comparisons import NULL, PERSON_COMPARISONS, joined_equal
-from forecourt.customer.matching.decide import name_conflict, resolve
+from forecourt.customer.matching.decide import adds_evidence, name_conflict, resolve
 from forecourt.customer.matching.model import ComparisonParams, MatchModel, default_model
 from forecourt.customer.matching.records import PersonRecord
 from forecourt.customer.matching.scoring import score_pair
@@ -174,3 +174,39 @@ def test_a_rival_far_behind_the_best_does_not_block_a_link() -> None:
     assert res.outcome == "link"
     assert res.best is not None
     assert res.best.customer_id == "c1"
+
+
+def test_a_contact_alone_reaches_review_never_a_link() -> None:
+    model = default_model()
+    known = rec("k", ("wang", "wei"), "王伟", "+8613812345678", None, BEIJING)
+    sign_up = rec("s", (), None, "+8613812345678", None, None)  # a live show: a phone only
+    res = resolve(model, sign_up, [known])
+    assert res.outcome == "review"
+    assert res.best is not None
+    assert res.best.guard == "household guard: shared contact, no name to tell relatives apart"
+    # Even with the city too: a relative on the family phone lives there as well.
+    res = resolve(model, rec("c", (), None, "+8613812345678", None, BEIJING), [known])
+    assert res.outcome == "review"
+
+
+def test_a_family_name_alone_on_a_shared_phone_goes_to_review() -> None:
+    model = default_model()
+    known = rec("k", ("wang", "wei"), "王伟", "+8613812345678", None, BEIJING)
+    mr_wang = rec("m", ("wang",), "王", "+8613812345678", None, BEIJING)
+    res = resolve(model, mr_wang, [known])
+    assert res.best is not None
+    assert res.best.probability >= 0.995  # the model alone would link: the guard is needed
+    assert res.outcome == "review"
+    assert res.best.guard is not None
+    assert "one name alone" in res.best.guard
+
+
+def test_a_rival_adds_evidence_only_where_it_agrees_more_closely_than_the_best() -> None:
+    model = default_model()
+    new = rec("n", ("zhao", "lei"), "赵磊", "+8613811112222", "zl@qq.com", BEIJING)
+    by_phone = score_pair(model, new, rec("p", ("zhao", "lei"), None, "+8613811112222"))
+    by_email = score_pair(model, new, rec("e", ("zhao", "lei"), None, None, "zl@qq.com"))
+    phone_only = score_pair(model, new, rec("o", (), None, "+8613811112222"))
+    assert adds_evidence(by_email, by_phone)  # the e-mail is evidence the best lacks
+    assert adds_evidence(by_phone, by_email)
+    assert not adds_evidence(phone_only, by_phone)  # a fragment of the best's evidence

@@ -6,12 +6,17 @@ import random
 from dataclasses import dataclass
 
 import numpy as np
+import pytest
 
 from forecourt.customer.matching.blocking import blocking_keys, candidate_pairs
+from forecourt.customer.matching.comparisons import PERSON_COMPARISONS
 from forecourt.customer.matching.decide import resolve
 from forecourt.customer.matching.records import PersonRecord
 from forecourt.customer.matching.training import (
+    PERSON_SESSIONS,
     expectation_maximisation,
+    presence_of,
+    random_match_probability,
     term_frequencies,
     train_model,
 )
@@ -251,3 +256,21 @@ def test_training_on_synthetic_leads_resolves_with_high_precision() -> None:
     assert tp > 0
     print(tp, fp, fn)
     assert tp / (tp + fp) >= 0.99
+
+
+def test_random_match_probability_counts_missing_values_against_a_blocks_recall() -> None:
+    m = [
+        np.array([0.8, 0.1, 0.1]) if len(c.levels) == 3 else np.full(len(c.levels), 0.1)
+        for c in PERSON_COMPARISONS
+    ]
+    phone = PERSON_SESSIONS[0]
+    # EM found 1,000 matches among the phone block's pairs, out of 10^8 possible pairs.
+    share = [(phone, 0.5, 2000.0)]
+    every_phone = random_match_probability(PERSON_COMPARISONS, m, share, 1e8)
+    assert every_phone == pytest.approx(1000 / 0.8 / 1e8)
+    # Both records have a phone in only half of the pairs: the block finds half the matches.
+    levels = np.array([[0, 0, -1, 0], [0, -1, -1, 0]], dtype=np.int8)
+    present = presence_of(levels).tolist()
+    assert present == [1.0, 0.5, 0.0, 1.0]
+    half = random_match_probability(PERSON_COMPARISONS, m, share, 1e8, present)
+    assert half == pytest.approx(2 * every_phone)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import uuid
+from typing import Any
 
 from fastapi.testclient import TestClient
+from tests.conftest import Caller
 
 from forecourt.auth import service as auth
 from forecourt.kernel.principal import Role
@@ -83,3 +86,103 @@ def test_sign_out_ends_the_session(client: TestClient, uow: UnitOfWork) -> None:
     csrf = _csrf(client.get("/").text)
     client.post("/signout", data={"csrf": csrf})
     assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def _capture(client: TestClient, hq: Caller, **fields: str) -> dict[str, Any]:
+    body = {"channel": "live_broadcast", "source_id": f"w-{uuid.uuid4().hex[:8]}", **fields}
+    response = client.post("/api/v1/leads", json=body, headers=hq.headers)
+    assert response.status_code == 201, response.text
+    lead: dict[str, Any] = response.json()["lead"]
+    return lead
+
+
+def test_the_activity_fragment_needs_sign_in(client: TestClient) -> None:
+    response = client.get("/console/activity", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/signin"
+    polled = client.get("/console/activity", headers={"HX-Request": "true"})
+    assert polled.status_code == 401
+    assert polled.headers["HX-Redirect"] == "/signin"  # HTMX leaves the page, not the fragment
+
+
+def test_the_overview_polls_the_activity_fragment(client: TestClient, uow: UnitOfWork) -> None:
+    auth.create_user(uow, email="ops5@example.com", name="Ops", role=Role.HQ, password=PASSWORD)
+    _sign_in(client, "ops5@example.com")
+    page = client.get("/").text
+    assert 'hx-get="/console/activity"' in page
+    assert 'hx-trigger="every 2s"' in page
+    assert "No leads yet." in page
+
+
+def test_the_activity_fragment_renders_the_latest_leads(
+    client: TestClient, uow: UnitOfWork, hq: Caller
+) -> None:
+    first = _capture(
+        client, hq, full_name="李娜", phone="+86 139 1111 2222", city="上海", country="CN"
+    )
+    again = _capture(
+        client,
+        hq,
+        channel="web",
+        full_name="Li Na",
+        phone="+8613911112222",
+        city="Shanghai",
+        country="CN",
+    )
+    auth.create_user(uow, email="ops6@example.com", name="Ops", role=Role.HQ, password=PASSWORD)
+    _sign_in(client, "ops6@example.com")
+    fragment = client.get("/console/activity", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    html = fragment.text
+    assert "<html" not in html  # a fragment, swapped into the page
+    assert f'data-lead-id="{first["id"]}"' in html
+    assert f'data-lead-id="{again["id"]}"' in html
+    assert html.index(again["id"]) < html.index(first["id"])  # newest first
+    assert "李娜" in html
+    assert 'class="badge linked"' in html
+    assert "due in" in html
+    assert 'data-testid="count-captured">2<' in html
+
+
+def test_a_market_manager_sees_only_their_markets_leads(
+    client: TestClient, uow: UnitOfWork, hq: Caller
+) -> None:
+    china = _capture(
+        client, hq, full_name="张伟", phone="+86 138 2222 3333", city="北京", country="CN"
+    )
+    germany = _capture(
+        client, hq, full_name="Jan Müller", phone="+49 30 1234567", city="Berlin", country="DE"
+    )
+    auth.create_user(
+        uow,
+        email="mgr@example.com",
+        name="Mgr",
+        role=Role.MARKET_MANAGER,
+        password=PASSWORD,
+        market_codes=["DE"],
+    )
+    _sign_in(client, "mgr@example.com")
+    html = client.get("/console/activity").text
+    assert germany["id"] in html
+    assert china["id"] not in html
+
+
+def test_a_lead_row_opens_its_routing_and_score_reasons(
+    client: TestClient, uow: UnitOfWork, hq: Caller
+) -> None:
+    lead = _capture(
+        client, hq, full_name="Ewa Nowak", phone="+48 22 123 45 67", city="Warszawa", country="PL"
+    )
+    auth.create_user(uow, email="ops7@example.com", name="Ops", role=Role.HQ, password=PASSWORD)
+    _sign_in(client, "ops7@example.com")
+    fragment = client.get(f"/console/leads/{lead['id']}", headers={"HX-Request": "true"}).text
+    assert 'data-testid="score-reasons"' in fragment
+    assert "channel" in fragment
+    assert "Routing 1 (capture)" in fragment
+    assert "market PL" in fragment
+    page = client.get(f"/console/leads/{lead['id']}")
+    assert page.status_code == 200
+    assert "<html" in page.text
+    missing = client.get(f"/console/leads/{uuid.uuid4()}")
+    assert missing.status_code == 404
+    assert "no such lead" in missing.text

@@ -1,13 +1,15 @@
 """Bulk writes and reads without the ORM: many rows per statement, values converted per column.
 
 The ORM (and even Core's per-row parameter handling) costs microseconds per value, which is
-minutes over millions of rows. Here each column's values are converted once with the column
-type's own bind processor (so SQLite gets the same text for a UUID or a time as the ORM would
-write, PostgreSQL its native values) and the rows go to the driver's executemany in batches.
+minutes over millions of rows. Here each column's values are converted with the column type's
+own bind processor (so SQLite gets the same text for a UUID or a time as the ORM would write,
+PostgreSQL its native values) and the rows go to the driver's executemany in batches. Reads
+return rows as the driver gives them ("raw"), and raw ids can be written back as they are.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -17,120 +19,27 @@ from typing import Any
 from sqlalchemy import Connection, Table, Uuid, bindparam, delete, insert, update
 
 BATCH = 50_000
+MEMORY = 100_000  # converted values remembered per column, at most
 Processor = Callable[[Any], Any] | None
-
-
-def processors(conn: Connection, table: Table, columns: Sequence[str]) -> list[Processor]:
-    """The bind processor of each column for this connection's dialect (None: as is); those of
-    columns whose values repeat (times, JSON lists and maps) remember their results."""
-    dialect = conn.dialect
-    found: list[Processor] = []
-    for name in columns:
-        column_type = table.c[name].type
-        process = column_type.dialect_impl(dialect).bind_processor(dialect)
-        repeats = process is not None and not isinstance(column_type, Uuid)
-        found.append(_remembering(process) if repeats and process is not None else process)
-    return found
-
-
-MEMORY = 100_000
-
-
-def _remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`process`, remembering the results for values that repeat in bulk data: one capture time
-    for a whole batch, the same empty list of flags, the same few UTM tags."""
-    memory: dict[Any, Any] = {}
-
-    def run(value: Any) -> Any:
-        key = _hashable(value)
-        if key is None:
-            return process(value)
-        if key not in memory:
-            if len(memory) >= MEMORY:
-                memory.clear()
-            memory[key] = process(value)
-        return memory[key]
-
-    return run
-
-
-def _hashable(value: Any) -> Any:
-    """A key standing for the value (None when it is not worth remembering)."""
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return ("list", *value)
-    if isinstance(value, dict) and all(isinstance(item, str) for item in value.values()):
-        return ("dict", *value.items())
-    if isinstance(value, datetime):
-        return value
-    return None
 
 
 def insert_many(
     conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> int:
-    """Insert rows given as tuples of Python values in `columns` order; returns the count."""
+    """Insert rows given as tuples of Python values in `columns` order; returns the count.
+    Columns left out get their Python-side default, as with an ORM insert."""
     if not rows:
         return 0
     defaults = _defaults(table, columns)
-    columns = [*columns, *defaults]
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
-    converters = processors(conn, table, columns)
+    names = [*columns, *defaults]
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=names)
+    converters = processors(conn, table, names)
     for given in _batches(rows):
-        batch = (
-            [(*row, *(make() for make in defaults.values())) for row in given]
-            if defaults
-            else given
-        )
-        values = _converted(batch, converters)
-        if compiled.positional:
-            order = [columns.index(name) for name in compiled.positiontup or ()]
-            params: list[Any] = [tuple(row[k] for k in order) for row in values]
-        else:
-            params = [dict(zip(columns, row, strict=True)) for row in values]
-        conn.exec_driver_sql(compiled.string, params)
+        # One default value per batch is enough: each row gets its own copy in SQL.
+        extra = tuple(make() for make in defaults.values())
+        batch = [(*row, *extra) for row in given] if extra else given
+        conn.exec_driver_sql(compiled.string, _params(compiled, names, batch, converters))
     return len(rows)
-
-
-def _defaults(table: Table, given: Sequence[str]) -> dict[str, Callable[[], Any]]:
-    """The Python-side defaults of the columns not given (a column added later still gets its
-    default, as an ORM insert would give it)."""
-    found: dict[str, Callable[[], Any]] = {}
-    for column in table.c:
-        default = column.default
-        if column.name in given or default is None:
-            continue
-        if getattr(default, "is_scalar", False):
-            found[column.name] = functools.partial(_same, getattr(default, "arg", None))
-        elif getattr(default, "is_callable", False):
-            found[column.name] = functools.partial(getattr(default, "arg"), None)  # noqa: B009
-    return found
-
-
-def _batches(rows: Sequence[Sequence[Any]]) -> Iterator[Sequence[Sequence[Any]]]:
-    iterator = iter(rows)
-    while batch := list(islice(iterator, BATCH)):
-        yield batch
-
-
-def _converted(rows: Sequence[Sequence[Any]], converters: list[Processor]) -> list[tuple[Any, ...]]:
-    """The rows with every value run through its column's processor, column by column."""
-    columns = []
-    for index, convert in enumerate(converters):
-        column = [row[index] for row in rows]
-        if convert is not None:
-            column = [None if value is None else convert(value) for value in column]
-        columns.append(column)
-    return list(zip(*columns, strict=True))
-
-
-def converter(conn: Connection, table: Table, column: str) -> Callable[[Any], Any]:
-    """One column's Python → database conversion (identity when the driver takes it as is)."""
-    (convert,) = processors(conn, table, [column])
-    return convert if convert is not None else _same
-
-
-def _same(value: Any) -> Any:
-    return value
 
 
 def update_many(
@@ -153,14 +62,19 @@ def update_many(
     names = [f"set_{name}" for name in columns] + ["where_key"]
     converters = [*processors(conn, table, columns), None]
     for batch in _batches(rows):
-        values = _converted(batch, converters)
-        if compiled.positional:
-            order = [names.index(name) for name in compiled.positiontup or ()]
-            params: list[Any] = [tuple(row[k] for k in order) for row in values]
-        else:
-            params = [dict(zip(names, row, strict=True)) for row in values]
-        conn.exec_driver_sql(compiled.string, params)
+        conn.exec_driver_sql(compiled.string, _params(compiled, names, batch, converters))
     return len(rows)
+
+
+def delete_many(conn: Connection, table: Table, key: str, raw_keys: Sequence[Any]) -> int:
+    """Delete the rows whose `key` column holds one of `raw_keys` (as read back raw)."""
+    if not raw_keys:
+        return 0
+    stmt = delete(table).where(table.c[key] == bindparam("where_key"))
+    compiled = stmt.compile(dialect=conn.dialect)
+    rows = [(k,) for k in raw_keys]
+    conn.exec_driver_sql(compiled.string, _params(compiled, ["where_key"], rows, [None]))
+    return len(raw_keys)
 
 
 def select_raw(conn: Connection, statement: Any) -> list[tuple[Any, ...]]:
@@ -171,18 +85,128 @@ def select_raw(conn: Connection, statement: Any) -> list[tuple[Any, ...]]:
         args: Any = tuple(params[name] for name in compiled.positiontup or ())
     else:
         args = params
-    return [tuple(row) for row in conn.exec_driver_sql(compiled.string, args)]
+    result = conn.exec_driver_sql(compiled.string, args)
+    # The driver's own fetchall hands over plain tuples, without a Row object per row.
+    rows: list[tuple[Any, ...]] = list(result.cursor.fetchall()) if result.cursor else []
+    result.close()
+    return rows
 
 
-def delete_many(conn: Connection, table: Table, key: str, raw_keys: Sequence[Any]) -> int:
-    """Delete the rows whose `key` column holds one of `raw_keys` (as read back raw)."""
-    if not raw_keys:
-        return 0
-    compiled = (
-        delete(table).where(table.c[key] == bindparam("where_key")).compile(dialect=conn.dialect)
-    )
-    params: list[Any] = (
-        [(k,) for k in raw_keys] if compiled.positional else [{"where_key": k} for k in raw_keys]
-    )
-    conn.exec_driver_sql(compiled.string, params)
-    return len(raw_keys)
+def converter(conn: Connection, table: Table, column: str) -> Callable[[Any], Any]:
+    """One column's Python → database conversion (identity when the driver takes it as is)."""
+    (convert,) = processors(conn, table, [column])
+    return convert if convert is not None else _same
+
+
+def processors(conn: Connection, table: Table, columns: Sequence[str]) -> list[Processor]:
+    """The bind processor of each column for this connection's dialect (None: as is); those of
+    columns whose values repeat (times, JSON lists and maps) remember their results."""
+    dialect = conn.dialect
+    found: list[Processor] = []
+    for name in columns:
+        column_type = table.c[name].type
+        process = column_type.dialect_impl(dialect).bind_processor(dialect)
+        repeats = process is not None and not isinstance(column_type, Uuid)
+        found.append(_remembering(process) if repeats and process is not None else process)
+    return found
+
+
+def _params(
+    compiled: Any, names: Sequence[str], rows: Sequence[Sequence[Any]], converters: list[Processor]
+) -> list[Any]:
+    """The driver's parameters for converted rows: tuples in statement order, or mappings."""
+    values = _converted(rows, converters)
+    if not compiled.positional:
+        return [dict(zip(names, row, strict=True)) for row in values]
+    order = [names.index(name) for name in compiled.positiontup or ()]
+    if order == list(range(len(names))):
+        return values
+    return [tuple(row[k] for k in order) for row in values]
+
+
+def _converted(rows: Sequence[Sequence[Any]], converters: list[Processor]) -> list[tuple[Any, ...]]:
+    """The rows with every value run through its column's processor, column by column."""
+    columns = []
+    for index, convert in enumerate(converters):
+        column = [row[index] for row in rows]
+        if convert is not None:
+            column = [None if value is None else convert(value) for value in column]
+        columns.append(column)
+    return list(zip(*columns, strict=True))
+
+
+def _defaults(table: Table, given: Sequence[str]) -> dict[str, Callable[[], Any]]:
+    """The Python-side defaults of the columns not given (a column added later still gets its
+    default); keys and unique columns must always be given."""
+    found: dict[str, Callable[[], Any]] = {}
+    for column in table.c:
+        default = column.default
+        if column.name in given or default is None:
+            continue
+        if column.primary_key or column.unique:
+            raise ValueError(f"{table.name}.{column.name} needs a value per row")
+        if getattr(default, "is_scalar", False):
+            found[column.name] = functools.partial(_same, getattr(default, "arg", None))
+        elif getattr(default, "is_callable", False):
+            found[column.name] = functools.partial(getattr(default, "arg"), None)  # noqa: B009
+    return found
+
+
+def _batches(rows: Sequence[Sequence[Any]]) -> Iterator[Sequence[Sequence[Any]]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, BATCH)):
+        yield batch
+
+
+def _remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`process`, remembering the results for values that repeat in bulk data: one capture time
+    for a whole batch, the same empty list of flags, the same few UTM tags."""
+    memory: dict[Any, Any] = {}
+
+    def run(value: Any) -> Any:
+        key = _hashable(value)
+        if key is None:
+            return process(value)
+        found = memory.get(key)
+        if found is None:
+            if len(memory) >= MEMORY:
+                memory.clear()
+            found = memory[key] = process(value)
+        return found
+
+    return run
+
+
+def _hashable(value: Any) -> Any:
+    """A key standing for the value (None when it is not worth remembering)."""
+    kind = type(value)
+    if kind is datetime:
+        return value
+    if kind is not list and kind is not dict:
+        return None
+    key = ("list", *value) if kind is list else ("dict", *value.items())
+    try:
+        hash(key)
+    except TypeError:  # holds something unhashable: convert it each time
+        return None
+    return key
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@contextlib.contextmanager
+def roomy_cache(conn: Connection, mebibytes: int = 1024) -> Iterator[None]:
+    """On SQLite, a page cache big enough that index pages stay in memory while millions of rows
+    go in (each row touches a page of every index); the connection's own size after. PostgreSQL
+    keeps its buffers server-side, so nothing changes there."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{mebibytes * 1024}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")

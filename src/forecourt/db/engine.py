@@ -46,7 +46,12 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock at the start, waiting up to busy_timeout for it. A deferred
+    # transaction that reads first and writes later cannot wait: when another connection
+    # committed in between, SQLite refuses the upgrade at once ("database is locked"), so
+    # concurrent captures would fail instead of queueing. Readers outside a transaction
+    # (autocommit reads) still never wait.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
@@ -14,14 +17,19 @@ from forecourt.campaign import api as campaign_api
 from forecourt.catalog import api as catalog_api
 from forecourt.comms import api as comms_api
 from forecourt.customer import api as customer_api
+from forecourt.customer import model_store
+from forecourt.customer.matching.normalise import normalise_person
 from forecourt.dealer import api as dealer_api
 from forecourt.entrypoints import web
 from forecourt.entrypoints.errors import install_error_handlers
 from forecourt.entrypoints.security import authenticate_api
 from forecourt.lead import api as lead_api
+from forecourt.lead import network as networks
 from forecourt.lead import workspace_api
 from forecourt.market import api as market_api
 from forecourt.partner import api as partner_api
+
+log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 PUBLIC_PATHS = frozenset(
@@ -96,4 +104,26 @@ def app_from_environment() -> FastAPI:
     """Factory for ASGI servers: `uvicorn --factory forecourt.entrypoints.app:app_from_environment`."""
     from forecourt.bootstrap import bootstrap  # noqa: PLC0415 - built when the server starts
 
-    return create_app(bootstrap())
+    container = bootstrap()
+    warm_up(container)
+    return create_app(container)
+
+
+def warm_up(container: Container) -> None:
+    """Load now what the first lead would otherwise wait seconds for: the gazetteer, the pinyin
+    and traditional-Chinese tables, phone metadata, the match model and the routing snapshot."""
+    normalise_person(
+        record_id="warm-up",
+        full_name="張偉",
+        phone="+86 138 0013 8000",
+        email="warm-up@example.com",
+        city="上海",
+        country="CN",
+    )
+    uow = container.uow()
+    try:
+        with uow:
+            model_store.active(uow.session)
+            networks.current(uow)
+    except SQLAlchemyError:  # a database not migrated yet: the first request will say so
+        log.warning("warm-up skipped: the database is not ready", exc_info=True)

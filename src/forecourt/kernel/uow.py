@@ -45,8 +45,16 @@ class UnitOfWork:
         self._depth = 0
 
     def for_actor(self, actor: Principal) -> UnitOfWork:
-        """A fresh unit of work sharing this one's wiring but acting as `actor`."""
-        return UnitOfWork(self._session_factory, bus=self.bus, clock=self.clock, actor=actor)
+        """A unit of work sharing this one's wiring but acting as `actor`.
+
+        Inside an open transaction it joins that transaction (same session, its commit only
+        flushes, its events leave with the outer commit): a second connection would read around
+        the outer transaction's writes, and on SQLite wait for the write lock the outer holds.
+        """
+        other = UnitOfWork(self._session_factory, bus=self.bus, clock=self.clock, actor=actor)
+        if self._depth > 0:
+            other.session, other._pending, other._depth = self.session, self._pending, 1
+        return other
 
     def __enter__(self) -> Self:
         if self._depth == 0:

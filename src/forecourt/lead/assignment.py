@@ -12,7 +12,7 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from forecourt.dealer import service as dealers
 from forecourt.kernel.errors import NotFound
@@ -21,6 +21,7 @@ from forecourt.lead import network as networks
 from forecourt.lead import repository, response, routing, scoring
 from forecourt.lead.events import LeadAssigned, LeadStatusChanged
 from forecourt.lead.models import Lead, LeadScoreModel, RoutingDecision
+from forecourt.lead.network import DealerEntry
 from forecourt.lead.routing import Candidate, Plan, RouteRequest
 
 log = logging.getLogger(__name__)
@@ -239,9 +240,8 @@ def _take(uow: UnitOfWork, work: _Routing, request: RouteRequest) -> tuple[Candi
         for candidate in plan.candidates:
             dealer = candidate.dealer
             day = routing.local_day(dealer, work.now)
-            turn = dealers.take_lead_slot(
-                uow, dealer_id=dealer.id, day=day, capacity=dealer.capacity
-            )
+            known_full = (dealer.id, day) in work.network.full_days
+            turn = None if known_full else _slot(uow, work, dealer, day)
             work.tried.append(candidate.as_dict() | {"full": turn is None})
             if turn is not None:
                 return candidate, turn
@@ -251,6 +251,14 @@ def _take(uow: UnitOfWork, work: _Routing, request: RouteRequest) -> tuple[Candi
         full = {c.dealer.id for c in plan.candidates}
         request = replace(request, exclude=request.exclude | full)
     return None
+
+
+def _slot(uow: UnitOfWork, work: _Routing, dealer: DealerEntry, day: date) -> int | None:
+    """Count the lead against the dealer's day; remember a full dealer for the rest of it."""
+    turn = dealers.take_lead_slot(uow, dealer_id=dealer.id, day=day, capacity=dealer.capacity)
+    if turn is None:
+        work.network.full_days.add((dealer.id, day))
+    return turn
 
 
 def _note(work: _Routing, plan: Plan) -> None:

@@ -12,7 +12,10 @@ in one transaction, so a failed import leaves nothing behind and can simply be r
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
+import gc
 import multiprocessing
 import os
 import time
@@ -27,8 +30,9 @@ from forecourt.campaign import service as campaigns
 from forecourt.campaign.schemas import Attribution
 from forecourt.customer.bulk import service as customers_bulk
 from forecourt.customer.bulk.arrivals import Arrivals, PersonRow, person_row
+from forecourt.customer.bulk.results import Placed, Reclustered
 from forecourt.customer.matching.normalise import normalise_person
-from forecourt.customer.schemas import ConsentRecord
+from forecourt.db.bulk import roomy_cache
 from forecourt.kernel.errors import InvalidInput
 from forecourt.kernel.id_batches import new_ids
 from forecourt.kernel.uow import UnitOfWork
@@ -95,6 +99,30 @@ def import_file(
 ) -> BulkImport:
     """Import every lead of a CSV, Excel, JSON Lines or ADF file in bulk, in one transaction:
     each valid new row becomes a lead resolved to a customer, each bad row is reported."""
+    with _no_cyclic_gc():
+        return _import(uow, path, default_channel, workers, progress)
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Millions of small rows live until the commit; the cyclic collector would walk them over
+    and over for nothing (they hold no cycles), so it pauses for the import."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import(
+    uow: UnitOfWork,
+    path: Path,
+    default_channel: str | None,
+    workers: int | None,
+    progress: Progress | None,
+) -> BulkImport:
     started = time.perf_counter()
     with uow:
         known = bulk_repository.stored_sources(uow.session.connection())
@@ -128,7 +156,7 @@ def _parse(
         _collect(results, parsed, progress)
         return parsed
     _warm_up()  # built once here, shared by the forked workers
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=gc.enable) as pool:
         _collect(pool.imap(_normalise_chunk, chunks), parsed, progress)
     return parsed
 
@@ -226,27 +254,36 @@ def _store(
     progress: Progress | None,
 ) -> list[LeadCaptured]:
     """Resolve and store every arrival with its lead, consents and event, in one transaction."""
+
+    def resolving(done: int, total: int) -> None:
+        if done >= total:
+            result.phase("resolve", started)
+        if progress is not None:
+            progress("resolving", done, total)
+
     with uow:
-
-        def resolving(done: int, total: int) -> None:
-            if done >= total:
-                result.phase("resolve", started)
-            if progress is not None:
-                progress("resolving", done, total)
-
-        placed = customers_bulk.store_arrivals(uow, arrivals=parsed.arrivals, progress=resolving)
-        now = uow.clock.now()
-        credits = _credits(uow, parsed.facts)
-        _consents(uow, parsed, placed, now)
-        rows, events = _lead_rows(parsed, placed, credits, now)
-        conn = uow.session.connection()
-        bulk_repository.insert_leads(conn, rows)
-        bulk_repository.insert_outbox(conn, [_outbox_row(e, now) for e in events])
+        with roomy_cache(uow.session.connection()):
+            placed = customers_bulk.store_arrivals(
+                uow, arrivals=parsed.arrivals, progress=resolving
+            )
+            events = _write_leads(uow, parsed, placed)
         uow.commit()
     result.phase("store", started + result.seconds.get("resolve", 0.0))
-    result.created = len(rows)
+    result.created = len(events)
     for item in placed:
         result.resolutions[item.outcome] = result.resolutions.get(item.outcome, 0) + 1
+    return events
+
+
+def _write_leads(uow: UnitOfWork, parsed: _Parsed, placed: Sequence[Placed]) -> list[LeadCaptured]:
+    """Credit campaigns, record consents, insert the leads and their `lead.captured` events."""
+    now = uow.clock.now()
+    credits = _credits(uow, parsed.facts)
+    _consents(uow, parsed, placed, now)
+    rows, events = _lead_rows(parsed, placed, credits, now)
+    conn = uow.session.connection()
+    bulk_repository.insert_leads(conn, rows)
+    bulk_repository.insert_outbox(conn, [_outbox_row(e, now) for e in events])
     return events
 
 
@@ -261,21 +298,17 @@ def _credits(uow: UnitOfWork, facts: Sequence[LeadFacts]) -> dict[tuple[Any, ...
     return credits
 
 
-def _consents(
-    uow: UnitOfWork, parsed: _Parsed, placed: Sequence[customers_bulk.Placed], now: datetime
-) -> None:
+def _consents(uow: UnitOfWork, parsed: _Parsed, placed: Sequence[Placed], now: datetime) -> None:
     """Record the consents given with each lead, for its customer and identity."""
     given = [
-        (
+        customers_bulk.ConsentRow(
             item.customer_id,
             item.identity_id,
-            ConsentRecord.model_construct(
-                channel=c.channel.value,
-                purpose=c.purpose.value,
-                granted=c.granted,
-                source=c.source or f"lead:{facts.channel}",
-                at=c.at or now,
-            ),
+            c.channel.value,
+            c.purpose.value,
+            c.granted,
+            c.source or f"lead:{facts.channel}",
+            c.at or now,
         )
         for facts, item in zip(parsed.facts, placed, strict=True)
         for c in facts.consents
@@ -286,7 +319,7 @@ def _consents(
 
 def _lead_rows(
     parsed: _Parsed,
-    placed: Sequence[customers_bulk.Placed],
+    placed: Sequence[Placed],
     credits: dict[tuple[Any, ...], Attribution],
     now: datetime,
 ) -> tuple[list[tuple[Any, ...]], list[LeadCaptured]]:
@@ -341,7 +374,9 @@ def _lead_rows(
     return rows, events
 
 
+@functools.cache
 def _utm(credit_key: tuple[str | None, ...]) -> dict[str, str]:
+    """The UTM tags as the lead stores them (one shared, never mutated, map per tag set)."""
     _, source, medium, name = credit_key
     return {k: v for k, v in (("source", source), ("medium", medium), ("campaign", name)) if v}
 
@@ -371,7 +406,7 @@ if {f.name for f in dataclasses.fields(LeadCaptured)} - {"event_id", "occurred_a
 # --- re-clustering -------------------------------------------------------------------------------
 
 
-def recluster(uow: UnitOfWork, *, progress: Progress | None = None) -> customers_bulk.Reclustered:
+def recluster(uow: UnitOfWork, *, progress: Progress | None = None) -> Reclustered:
     """Re-decide every identity's customer in bulk (`customer.bulk.recluster`) and move each
     lead with its identity, in one transaction."""
     with uow:

@@ -22,6 +22,8 @@ class Lead(Base):
         UniqueConstraint("channel", "source_id"),
         Index("ix_lead_customer", "customer_id", "received_at"),
         Index("ix_lead_dealer_status", "dealer_id", "status"),
+        # The latest leads and today's counts of the live activity view.
+        Index("ix_lead_received_at", "received_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -119,6 +121,9 @@ class ResponseClock(Base):
         Index("ix_lead_response_clock_lead", "lead_id", "started_at"),
         Index("ix_lead_response_clock_dealer", "dealer_id", "started_at"),
         Index("ix_lead_response_clock_market", "market_code", "started_at"),
+        # Today's warnings and breaches of the live activity view.
+        Index("ix_lead_response_clock_warned_at", "warned_at"),
+        Index("ix_lead_response_clock_breached_at", "breached_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

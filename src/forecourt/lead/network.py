@@ -14,6 +14,7 @@ import math
 import threading
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -120,6 +121,10 @@ class Network:
     regions: dict[str, Area]
     data_regions: dict[str, str]
     policies: dict[str, RoutingPolicyData] = field(default_factory=dict)
+    # Dealers this process found full, by their local day. A full dealer stays full for the day:
+    # only a capacity change frees room, and that changes the stamp and so the snapshot. Without
+    # this, once the network fills up every lead would try each full dealer's counter again.
+    full_days: set[tuple[uuid.UUID, date]] = field(default_factory=set)
 
     def policy(self, market_code: str | None) -> RoutingPolicyData:
         """The market's routing policy, or the defaults."""
@@ -250,3 +255,9 @@ def _remember(network: Network) -> None:
     while len(_cache) >= _KEEP:
         _cache.pop(next(iter(_cache)))
     _cache[network.stamp] = network
+
+
+def forget_full_days() -> None:
+    """Forget which dealers were found full (tests roll their captures back, the memo stays)."""
+    for network in list(_cache.values()):
+        network.full_days.clear()

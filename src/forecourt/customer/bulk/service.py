@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Connection
 
@@ -17,31 +18,10 @@ from forecourt.customer.bulk import store, writeback
 from forecourt.customer.bulk.arrivals import Arrivals
 from forecourt.customer.bulk.engine import Progress, resolve_frame
 from forecourt.customer.bulk.population import Population, load
+from forecourt.customer.bulk.results import Placed, Reclustered
 from forecourt.customer.matching import blocking
-from forecourt.customer.schemas import ConsentRecord
 from forecourt.kernel.id_batches import new_ids
 from forecourt.kernel.uow import UnitOfWork
-
-
-@dataclass(frozen=True)
-class Placed:
-    """Where one arrival went: its new identity, its customer, the outcome and probability."""
-
-    identity_id: uuid.UUID
-    customer_id: uuid.UUID
-    outcome: str
-    probability: float | None
-
-
-@dataclass
-class Reclustered:
-    """What a re-cluster changed: identities moved (to customer, with outcome), counts."""
-
-    moved: dict[uuid.UUID, tuple[uuid.UUID, str]] = field(default_factory=dict)
-    identities: int = 0
-    customers: int = 0
-    kept_by_people: int = 0
-    open_reviews: int = 0
 
 
 def store_arrivals(
@@ -108,18 +88,23 @@ def recluster(uow: UnitOfWork, *, progress: Progress | None = None) -> Recluster
         return result
 
 
-def record_consents(
-    uow: UnitOfWork, *, consents: Sequence[tuple[uuid.UUID, uuid.UUID, ConsentRecord]]
-) -> int:
-    """Append many consents as given (customer, identity, consent); the newest per purpose is
-    the one in force, as with `customer.service.record_consents`."""
+class ConsentRow(NamedTuple):
+    """A consent as given (`schemas.ConsentRecord`'s fields) for a customer and identity."""
+
+    customer_id: uuid.UUID
+    identity_id: uuid.UUID
+    channel: str
+    purpose: str
+    granted: bool
+    source: str
+    at: datetime
+
+
+def record_consents(uow: UnitOfWork, *, consents: Sequence[ConsentRow]) -> int:
+    """Append many consents as given; the newest per purpose is the one in force, as with
+    `customer.service.record_consents`."""
     with uow:
-        rows = [
-            (consent_id, customer, identity, c.channel, c.purpose, c.granted, c.source, c.at)
-            for consent_id, (customer, identity, c) in zip(
-                new_ids(len(consents)), consents, strict=True
-            )
-        ]
+        rows = [(i, *c) for i, c in zip(new_ids(len(consents)), consents, strict=True)]
         count = store.insert_consents(uow.session.connection(), rows)
         uow.commit()
         return count

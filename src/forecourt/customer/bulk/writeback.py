@@ -6,9 +6,9 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from operator import itemgetter
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from operator import itemgetter
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -17,13 +17,11 @@ from forecourt.customer.bulk.arrivals import Arrivals
 from forecourt.customer.bulk.engine import Resolved
 from forecourt.customer.bulk.golden import GOLDEN_COLUMNS, golden_values
 from forecourt.customer.bulk.population import Population
+from forecourt.customer.bulk.results import Placed, Reclustered
 from forecourt.customer.matching.model import MatchModel
 from forecourt.customer.matching.scoring import score_pair
 from forecourt.kernel.id_batches import new_ids
 from forecourt.kernel.ids import new_id
-
-if TYPE_CHECKING:
-    from forecourt.customer.bulk.service import Placed, Reclustered
 
 OUTCOMES = {"link": "linked", "new": "new", "review": "review"}
 IDENTITY_INSERT = (
@@ -105,7 +103,7 @@ def review_rows(
         candidate = resolved.decisions[p].candidate
         assert candidate is not None  # a review always concerns a candidate
         score = score_pair(model, frame.record(p), frame.record(candidate))
-        evidence = [asdict(e) for e in score.evidence]
+        evidence = [asdict(e) for e in score.evidence]  # as the online path stores it
         rows.append(
             (
                 new_id(),
@@ -133,8 +131,6 @@ def write_arrivals(
     now: datetime,
 ) -> list[Placed]:
     """Insert the arrivals' customers, identities, keys and reviews; refresh linked customers."""
-    from forecourt.customer.bulk.service import Placed  # noqa: PLC0415 - result type only
-
     first, ids_of = population.stored, Ids(conn)
     owners = population.columns["customer_id"]
     for label in {resolved.customer[p] for p in range(first, len(population))}:
@@ -244,8 +240,6 @@ def write_recluster(
 ) -> Reclustered:
     """Move identities whose customer changed, create, refresh or retire customers, and
     replace the open reviews of re-decided identities."""
-    from forecourt.customer.bulk.service import Reclustered  # noqa: PLC0415 - result type only
-
     ids = Ids(conn)
     owners = population.columns["customer_id"]
     members = members_by_label(resolved.customer, range(len(population)))

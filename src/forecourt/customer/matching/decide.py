@@ -8,7 +8,9 @@ Precision comes first, because a false merge shows one customer's data to anothe
   match weight: only then is the best customer 99.5 % likelier than the rival. Rivals that
   score close to the best make the record ambiguous, so it goes to review. A rival far below
   the best is usually the same person stored twice (an earlier lead that could not be linked);
-  refusing to link then would split that person further with every new lead.
+  refusing to link then would split that person further with every new lead. A rival that
+  agrees on nothing the best does not agree on as closely (`adds_evidence`) is no rival
+  either: it is a fragment of the same evidence, such as a phone-only sign-up of that phone.
 - REVIEW_THRESHOLD = 0.5: below even odds a person reviewing would mostly see strangers, so
   the record is new; between the thresholds a person decides.
 - The household guard: family members share a phone or an e-mail. When a contact agrees but
@@ -30,7 +32,7 @@ from typing import Literal
 
 from rapidfuzz.distance import JaroWinkler
 
-from forecourt.customer.matching.comparisons import PERSON_COMPARISONS, joined_equal
+from forecourt.customer.matching.comparisons import PERSON_COMPARISONS, Comparison, joined_equal
 from forecourt.customer.matching.model import MatchModel
 from forecourt.customer.matching.records import PersonRecord
 from forecourt.customer.matching.scoring import (
@@ -144,6 +146,7 @@ def _decide(scored: Sequence[CandidateScore], link: float, review: float) -> tup
         and s.cap != "new"
         and s.probability >= review
         and s.score.match_weight > best.score.match_weight - margin
+        and adds_evidence(s.score, best.score)
     ]
     if rivals:
         return "review", f"ambiguous: customers {best.customer_id} and {rivals[0].customer_id}"
@@ -154,12 +157,38 @@ def _decide(scored: Sequence[CandidateScore], link: float, review: float) -> tup
     return "review", "best candidate between the review and link thresholds"
 
 
+def adds_evidence(rival: PairScore, best: PairScore) -> bool:
+    """True when the rival agrees more closely than the best on some field.
+
+    A rival that agrees only where the best agrees too (a phone-only sign-up beside a customer
+    with that phone and the name) is a fragment of the same evidence, not another person's
+    claim: it may well be the same person stored apart, and it cannot make the record more
+    likely someone else. A rival that holds the e-mail while the best holds the phone can.
+    """
+    return any(
+        _level_index(comp, r.level) < min(_level_index(comp, b.level), len(comp.levels) - 1)
+        for comp, r, b in zip(PERSON_COMPARISONS, rival.evidence, best.evidence, strict=True)
+    )
+
+
+def _level_index(comparison: Comparison[PersonRecord], label: str) -> int:
+    """A level's index from its evidence label (0 strongest); a missing value ranks last."""
+    level = label.partition(": ")[2]
+    return len(comparison.levels) if level == "null" else comparison.levels.index(level)
+
+
 def household_guard(
     a: PersonRecord, b: PersonRecord, score: PairScore
 ) -> tuple[Outcome, str | None]:
-    """Cap a pair whose contact agrees but whose names clearly disagree (a household)."""
+    """Cap a pair whose contact agrees but whose names do not tell the person from a relative."""
     if not any(e.level in _CONTACT_AGREES for e in score.evidence):
         return "link", None
+    return contact_guard(a, b)
+
+
+def contact_guard(a: PersonRecord, b: PersonRecord) -> tuple[Outcome, str | None]:
+    """The household guard for a pair known to share a phone or an e-mail: the cap ("link" =
+    none) and why."""
     if not a.name_tokens or not b.name_tokens:
         return "review", "household guard: shared contact, no name to tell relatives apart"
     if _one_name_only(a.name_tokens, b.name_tokens):

@@ -68,37 +68,6 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _CHUNK_SEPARATORS = re.compile(r"[\s·•・‧.]+")
 # Mr / Ms / Mrs / Miss / Madam after a Hanzi family name: 王先生 is "Mr Wang".
 _HANZI_ADDRESS = re.compile(r"(?<=[\u4e00-\u9fff])(先生|女士|小姐|太太|夫人)$")
-#: Titles and forms of address that precede a Latin or Cyrillic name (folded, without dots).
-TITLES = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "mx",
-        "dr",
-        "prof",
-        "herr",
-        "frau",
-        "mme",
-        "mlle",
-        "monsieur",
-        "madame",
-        "sig",
-        "sigra",
-        "signor",
-        "signora",
-        "sr",
-        "sra",
-        "srta",
-        "pan",
-        "pani",
-        "dhr",
-        "mevr",
-        "gospodin",
-        "gospozha",
-    ]
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,9 +129,7 @@ def train_model_generic(
     """
     started = time.perf_counter()
     rng = random.Random(seed)
-    random_levels, total_pairs = random_pair_levels(
-        records, comparisons, u_pairs, rng, pair_filter
-    )
+    random_levels, total_pairs = random_pair_levels(records, comparisons, u_pairs, rng, pair_filter)
     u, n_random = u_of(random_levels, comparisons), len(random_levels)
     m = [initial_m(len(c.levels)) for c in comparisons]
     estimates: list[list[Floats]] = [[] for _ in comparisons]
@@ -151,7 +149,7 @@ def train_model_generic(
         n_pairs += len(levels)
         iterations += result.iterations
     m = [np.mean(e, axis=0) if e else m[i] for i, e in enumerate(estimates)]
-    present = presence_of(random_levels)
+    present = presence_of(random_levels).tolist()
     prior = random_match_probability(comparisons, m, share, total_pairs, present)
     u = [remove_matches_from_u(u[i], m[i], prior, n_random) for i in range(len(comparisons))]
     params = tuple(
