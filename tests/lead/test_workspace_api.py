@@ -197,3 +197,20 @@ def test_escalations_reach_the_market_manager(
     poland = make_caller(Role.MARKET_MANAGER, market_codes=["PL"]).headers
     assert http.get(f"{API}/response/escalations", headers=poland).json() == []
     assert speed_to_lead.needing_attention(wired.uow(), market_code="DE")[0].id == lead_id
+
+
+def test_dealer_staff_export_their_own_leads_as_adf_and_nobody_elses(
+    http: TestClient, wired: Container, make_caller: MakeCaller
+) -> None:
+    lead_id, code = routed(wired)
+    other = next(d.code for d in dealers.list_dealers(wired.uow()) if d.code != code)
+    own = make_caller(Role.DEALER_STAFF, dealer_code=code).headers
+    stranger = make_caller(Role.DEALER_STAFF, dealer_code=other).headers
+
+    exported = http.get(f"{API}/leads/{lead_id}/adf", headers=own)
+    assert exported.status_code == 200
+    assert "<prospect" in exported.text
+    assert http.get(f"{API}/leads/{lead_id}/adf", headers=stranger).status_code == 403
+    customer_id = lead_row(wired.uow(), lead_id).customer_id
+    # The customer API itself stays closed to dealer staff: they reach people through leads.
+    assert http.get(f"{API}/customers/{customer_id}", headers=own).status_code == 403

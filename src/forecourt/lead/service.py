@@ -60,7 +60,7 @@ def _capture(uow: UnitOfWork, data: IncomingLead, idempotency_key: str | None) -
                 campaign_id=lead.campaign_id,
             )
         )
-        assignment.assign_new(uow, lead=lead, origin=(person.latitude, person.longitude))
+        assignment.assign_new(uow, lead=lead)
         uow.commit()
         return Captured(
             lead=LeadRead.model_validate(lead),
@@ -135,6 +135,9 @@ def _new_lead(
         model_interest=data.model_interest,
         issues=issues,
         attributes=dict(data.attributes),
+        # Where the person is: routing measures distances from here.
+        latitude=person.latitude,
+        longitude=person.longitude,
         created_at=data.created_at or now,
         received_at=now,
     )
