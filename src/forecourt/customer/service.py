@@ -323,6 +323,18 @@ def record_consent_for(uow: UnitOfWork, *, customer_id: uuid.UUID, consent: Cons
         uow.commit()
 
 
+def identities_of_leads(
+    uow: UnitOfWork, *, identity_ids: Sequence[uuid.UUID]
+) -> list[IdentityRead]:
+    """The source identities behind leads the caller already read within their scope (a lead
+    feed), in one query; ids not found are left out."""
+    if not identity_ids:
+        return []
+    with uow:
+        found = repository.identities_of_ids(uow.session, list(dict.fromkeys(identity_ids)))
+        return [IdentityRead.model_validate(i) for i in found]
+
+
 def get_identity(
     uow: UnitOfWork, *, identity_id: uuid.UUID, through_lead_of_dealer: uuid.UUID | None = None
 ) -> IdentityRead:

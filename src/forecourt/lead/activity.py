@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from forecourt.customer import service as customers
 from forecourt.dealer import service as dealers
-from forecourt.kernel.errors import InvalidInput, NotFound
+from forecourt.kernel.errors import InvalidInput
 from forecourt.kernel.principal import SYSTEM, Principal, Role
 from forecourt.kernel.uow import UnitOfWork
 from forecourt.lead import activity_repository as repository
@@ -212,31 +212,8 @@ class Person(NamedTuple):
     probability: float | None
 
 
-_people_memo: dict[uuid.UUID, Person] = {}
-_MEMO_SIZE = 5000
-
-
 def _people(uow: UnitOfWork, identity_ids: list[uuid.UUID]) -> dict[uuid.UUID, Person]:
-    """The people behind some source identities, each read from the customer feature once."""
-    # A source identity's name, city and match probability are written at capture and never
-    # change, and the customer feature reads identities one at a time: remembering them keeps a
-    # poll to the few leads that arrived since the last one.
-    missing = [i for i in dict.fromkeys(identity_ids) if i not in _people_memo]
-    system = uow.for_actor(SYSTEM)  # the lead's scope, checked by the query, is the gate
-    for identity_id in missing:
-        try:
-            identity = customers.get_identity(system, identity_id=identity_id)
-        except NotFound:
-            continue
-        _remember(
-            identity_id,
-            Person(identity.display_name, identity.city_name, identity.match_probability),
-        )
-    return {i: p for i in identity_ids if (p := _people_memo.get(i)) is not None}
-
-
-def _remember(identity_id: uuid.UUID, person: Person) -> None:
-    with _lock:
-        while len(_people_memo) >= _MEMO_SIZE:
-            _people_memo.pop(next(iter(_people_memo)))
-        _people_memo[identity_id] = person
+    """The people behind the listed leads' source identities, in one read."""
+    # The leads were read within the caller's scope; their identities come with them.
+    found = customers.identities_of_leads(uow, identity_ids=identity_ids)
+    return {i.id: Person(i.display_name, i.city_name, i.match_probability) for i in found}
