@@ -230,7 +230,7 @@ class _Draw:
 
 
 def multichannel(persons: int = 12_000, seed: int = 2026) -> list[Lead]:
-    """A labelled multi-channel lead set: about 2.2 records a person, in arrival order."""
+    """A labelled multi-channel lead set: about 2.3 records a person, in arrival order."""
     draw = _Draw(random.Random(seed), _fakers(seed))
     people = [_person(pid, draw) for pid in range(persons)]
     _households(people, draw)
@@ -319,7 +319,8 @@ def _unique(address: str, draw: _Draw) -> str:
 
 
 def _households(people: list[Person], draw: _Draw) -> None:
-    """Join about one person in ten to the previous one's household (spouse, child, parent).
+    """Join a person to the previous one's household (spouse, child, parent) now and then:
+    9 % of the persons end up in a household (same market only).
 
     They live in one city; a child takes the family name; in China a spouse keeps their own.
     The household shares the head's phone (most) or e-mail (some) on part of its records.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from forecourt.customer.matching.blocking import blocking_keys, usable_keys
 from forecourt.customer.matching.comparisons import NULL, PERSON_COMPARISONS, joined_equal
 from forecourt.customer.matching.decide import adds_evidence, name_conflict, resolve
@@ -108,11 +106,6 @@ def test_score_pair_evidence_and_speed() -> None:
     assert score.evidence[2].right_present is True
     assert score.evidence[2].weight == 0.0
     assert score.probability > 0.995
-    n = 2000
-    t = time.perf_counter()
-    for _ in range(n):
-        score_pair(model, a, b)
-    assert (time.perf_counter() - t) / n < 200e-6  # generous: measured ~10 µs
 
 
 def test_household_guard_same_phone_different_first_name_is_not_linked() -> None:

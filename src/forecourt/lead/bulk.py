@@ -44,6 +44,7 @@ from forecourt.lead.incoming import ConsentInput, IncomingLead, NumberedLead, Ro
 #: Reports progress: (phase, done, total or None when unknown).
 Progress = Callable[[str, int, int | None], None]
 CHUNK = 2_000  # rows per task sent to a worker process
+STORE_STEPS = 3  # customers and identities, leads and events, the commit
 PERSON_FIELDS = ("first_name", "last_name", "full_name", "phone", "email", "city", "country")
 
 
@@ -255,19 +256,27 @@ def _store(
 ) -> list[LeadCaptured]:
     """Resolve and store every arrival with its lead, consents and event, in one transaction."""
 
+    def storing(step: int) -> None:
+        if progress is not None:
+            progress("storing", step, STORE_STEPS)
+
     def resolving(done: int, total: int) -> None:
-        if done >= total:
-            result.phase("resolve", started)
         if progress is not None:
             progress("resolving", done, total)
+        if done >= total:
+            result.phase("resolve", started)
+            storing(0)
 
     with uow:
         with roomy_cache(uow.session.connection()):
             placed = customers_bulk.store_arrivals(
                 uow, arrivals=parsed.arrivals, progress=resolving
             )
+            storing(1)
             events = _write_leads(uow, parsed, placed)
+            storing(2)
         uow.commit()
+        storing(STORE_STEPS)
     result.phase("store", started + result.seconds.get("resolve", 0.0))
     result.created = len(events)
     for item in placed:

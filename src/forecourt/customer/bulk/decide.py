@@ -96,11 +96,14 @@ class Decision:
     candidate: int | None
 
 
+NEW_DECISION = Decision("new", None)
+
+
 def decide(shortlist: list[Candidate], customer_of: list[int]) -> Decision:
     """The online outcome from a shortlist (best first) and the customers of earlier records:
     a rival is a candidate of another customer scoring within MARGIN of the best."""
     if not shortlist:
-        return Decision("new", None)
+        return NEW_DECISION
     best, best_w, best_p, best_cap = shortlist[0]
     owner = customer_of[best]
     if any(customer_of[j] != owner and w > best_w - MARGIN for j, w, _, _ in shortlist[1:]):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from forecourt.customer.bulk.decide import NEW_DECISION as NEW
 from forecourt.customer.bulk.decide import Decision, Shortlists, decide
 from forecourt.customer.bulk.frame import Frame
 from forecourt.customer.bulk.levels import (
@@ -52,11 +53,12 @@ def resolve_frame(
     customer = list(range(len(frame)))
     for record, owner in fixed.items():
         customer[record] = owner
-    decisions: dict[int, Decision] = {}
-    for record in range(first_decided, len(frame)):
-        if record in fixed:
+    decided = (r for r in range(first_decided, len(frame)) if r not in fixed)
+    decisions = dict.fromkeys(decided, NEW)  # no candidate worth a decision: new
+    for record in sorted(shortlists.candidates):
+        if record not in decisions:
             continue
-        decision = decide(shortlists.candidates.get(record, []), customer)
+        decision = decide(shortlists.candidates[record], customer)
         decisions[record] = decision
         if decision.outcome == "link" and decision.candidate is not None:
             customer[record] = customer[decision.candidate]

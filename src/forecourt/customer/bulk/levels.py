@@ -17,7 +17,7 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
-from forecourt.customer.bulk.frame import NONE, Frame
+from forecourt.customer.bulk.frame import NONE, Frame, factorise
 from forecourt.customer.bulk.pairs import Ints, Pairs
 from forecourt.customer.matching.comparisons import NULL, PERSON_COMPARISONS, joined_equal
 from forecourt.customer.matching.model import ComparisonParams, MatchModel
@@ -170,7 +170,7 @@ class TermFrequencies:
 
     @classmethod
     def of(cls, model: MatchModel, frame: Frame) -> TermFrequencies:
-        """Look every record's values up once in the model's TF tables."""
+        """Look every distinct value up once in the model's TF tables."""
         values = {
             "name": [h or k for h, k in zip(frame.name_hanzi, frame.name_key, strict=True)],
             "phone": frame.phone,
@@ -179,11 +179,14 @@ class TermFrequencies:
         }
         log2_tf, listed = {}, {}
         for params in model.comparisons:
-            column = values[params.name]
-            log2_tf[params.name] = np.fromiter(
-                (math.log2(params.tf_of(v)) for v in column), dtype=np.float64
-            )
-            listed[params.name] = np.fromiter((v in params.tf for v in column), dtype=np.bool_)
+            table: dict[str, int] = {}
+            codes = factorise(values[params.name], table)
+            distinct = list(table)
+            # A last entry for "no value": tf_of(None) is 1, so its log is 0; never listed.
+            logs = [math.log2(params.tf_of(v)) for v in distinct] + [0.0]
+            known = [v in params.tf for v in distinct] + [False]
+            log2_tf[params.name] = np.array(logs, dtype=np.float64)[codes]
+            listed[params.name] = np.array(known, dtype=np.bool_)[codes]
         return cls(log2_tf, listed)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,9 +26,10 @@ class Population:
 
     stored: int
     columns: dict[str, list[Any]]
-    created: list[datetime]
+    created: list[Any]  # as read (text on SQLite) for stored records; see `created_at`
     keys: list[str]
     key_records: Ints
+    to_time: Callable[[Any], datetime] = field(default=lambda value: value, repr=False)
     _frame: Frame | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
@@ -41,6 +43,11 @@ class Population:
                 c["name_key"], c["name_hanzi"], c["phone"], c["email"], c["city_id"], c["country"]
             )
         return self._frame
+
+    def created_at(self, position: int) -> datetime:
+        """When a record was captured (converted on demand: survivorship needs few of them)."""
+        value = self.created[position]
+        return value if isinstance(value, datetime) else self.to_time(value)
 
     def value(self, name: str, position: int) -> Any:
         """One field of one record."""
@@ -62,8 +69,7 @@ def load(
     columns["channel"] = list(stored.columns["channel"])
     columns["match_outcome"] = list(stored.columns["match_outcome"])
     columns["match_probability"] = list(stored.columns["match_probability"])
-    to_time = store.created_times(conn)
-    created = [to_time(value) for value in stored.columns["created_at"]]
+    created = list(stored.columns["created_at"])
     position = {raw: n for n, raw in enumerate(columns["id"])}
     key_rows = store.stored_keys(conn)
     keys = [key for _, key in key_rows]
@@ -72,12 +78,19 @@ def load(
         to_raw = store.raw(conn, "id")
         _append(columns, created, keys, records, arrivals, now)
         columns["id"].extend(to_raw(i) for i in ids)
-    return Population(count, columns, created, keys, np.array(records, dtype=np.int64))
+    return Population(
+        count,
+        columns,
+        created,
+        keys,
+        np.array(records, dtype=np.int64),
+        to_time=store.created_times(conn),
+    )
 
 
 def _append(
     columns: dict[str, list[Any]],
-    created: list[datetime],
+    created: list[Any],
     keys: list[str],
     records: list[int],
     arrivals: Arrivals,

@@ -78,12 +78,12 @@ def members_by_label(customer: Sequence[int], positions: Sequence[int]) -> dict[
 
 def golden_of(population: Population, members: Sequence[int]) -> tuple[Any, ...]:
     """The golden fields of one cluster."""
-    columns, created = population.columns, population.created
+    columns = population.columns
     return golden_values(
         members,
         lambda name, m: columns[name][m],
         lambda m: columns["channel"][m],
-        lambda m: created[m],
+        population.created_at,
     )
 
 
