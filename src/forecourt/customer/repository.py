@@ -63,48 +63,32 @@ GOLDEN_COLUMNS = (
 def candidates(
     session: Session, keys: Sequence[str], limits: Mapping[str, int]
 ) -> Sequence[Row[*tuple[Any, ...]]]:
-    """The identities stored under any usable key: a key is usable when no more than its kind's
-    limit of identities share it (`key_sizes` tells), so a name held by thousands costs nothing."""
-    caps = [limits.get(key_kind(key), DEFAULT_KEY_LIMIT) for key in keys]
-    sizes = key_sizes(session, keys, [cap + 1 for cap in caps])
-    usable = [key for key, size, cap in zip(keys, sizes, caps, strict=True) if size <= cap]
-    if not usable:
+    """The identities stored under any usable key, in one statement: a key is usable when no
+    more than its kind's limit of identities share it, so a name held by thousands costs
+    nothing. Counting stops inside the index at limit + 1."""
+    if not keys:
         return []
-    params = {f"k{i}": key for i, key in enumerate(usable)}
-    return session.execute(_members_query(len(usable)), params).all()
-
-
-def key_sizes(session: Session, keys: Sequence[str], caps: Sequence[int]) -> list[int]:
-    """How many identities hold each key, counted no further than its cap: counting stops inside
-    the index, so a key held by a million records costs no more than a rare one."""
     params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(keys)}
+    caps = (limits.get(key_kind(key), DEFAULT_KEY_LIMIT) + 1 for key in keys)
     params.update({f"c{i}": cap for i, cap in enumerate(caps)})
-    sizes = {int(i): int(size) for i, size in session.execute(_sizes_query(len(keys)), params)}
-    return [sizes[i] for i in range(len(keys))]
+    return session.execute(_candidates_query(len(keys)), params).all()
 
 
-# The two statements of the online path are written out and built once per key count: this is
-# the hottest query of capture, and building it from expressions cost more than running it.
+# The hottest statement of capture is written out and built once per key count: building it
+# from expressions cost more than running it. Rows come back as the driver gives them (ids as
+# text on SQLite): scoring only compares them, and the caller turns the one kept into a UUID.
 @functools.cache
-def _sizes_query(count: int) -> TextClause:
-    parts = [
-        f"SELECT {i} AS i, (SELECT count(*) FROM (SELECT 1 FROM blocking_key"
-        f" WHERE key = :k{i} LIMIT :c{i}) AS held_{i}) AS size"
+def _candidates_query(count: int) -> TextClause:
+    usable = " UNION ALL ".join(
+        f"SELECT CAST(:k{i} AS VARCHAR(240)) WHERE (SELECT count(*) FROM (SELECT 1"
+        f" FROM blocking_key WHERE key = :k{i} LIMIT :c{i}) AS held_{i}) < :c{i}"
         for i in range(count)
-    ]
-    return text(" UNION ALL ".join(parts))
-
-
-@functools.cache
-def _members_query(count: int) -> TextClause:
-    # Rows come back as the driver gives them (ids as text on SQLite): scoring only compares
-    # them, and the one id that is kept is turned into a UUID by the caller.
+    )
     columns = ", ".join(f"source_identity.{column.key}" for column in CANDIDATE_COLUMNS)
-    keys = ", ".join(f":k{i}" for i in range(count))
     return text(
         f"SELECT DISTINCT {columns} FROM source_identity"
         " JOIN blocking_key ON blocking_key.identity_id = source_identity.id"
-        f" WHERE blocking_key.key IN ({keys})"
+        f" WHERE blocking_key.key IN ({usable})"
     )
 
 

@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from forecourt.db.checkpoint import ensure_checkpointer
+
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Build an engine; SQLite gets WAL, foreign keys and real transactions, PostgreSQL psycopg 3."""
@@ -25,6 +27,8 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+    if database and database != ":memory:":
+        ensure_checkpointer(database)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
@@ -42,6 +46,8 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # a large database in memory (64 MiB page cache per connection, reads through a 1 GiB map).
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA mmap_size=1073741824")
+    # Checkpoints run on a background thread (db/checkpoint.py), not inside a request's commit.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 
