@@ -26,6 +26,9 @@ from forecourt.entrypoints.worker import Worker
 from forecourt.kernel import timers
 from forecourt.kernel.records import Timer
 from forecourt.kernel.uow import UnitOfWork
+from forecourt.lead import service as leads
+from forecourt.lead.incoming import IncomingLead
+from forecourt.lead.models import Lead
 
 
 def _schedule(container: Container, kind: str, count: int = 1) -> uuid.UUID:
@@ -141,3 +144,29 @@ def test_the_worker_uses_the_handlers_bootstrap_wired(
     uow: UnitOfWork, container: Container
 ) -> None:
     assert {"lead.response.warn", "lead.response.breach"} <= set(container.timers.kinds())
+
+
+def test_the_worker_routes_leads_stored_unrouted(container: Container) -> None:
+    data = IncomingLead(
+        channel="web",
+        source_id="unrouted-1",
+        full_name="Jana Nováková",
+        phone="+420 601 123 456",
+        city="Praha",
+        country="CZ",
+    )
+    lead_id = leads.capture_lead(container.uow(), data=data).lead.id
+    uow = container.uow()
+    with uow:  # as a bulk import stores it: captured, not yet routed
+        stored = uow.session.get(Lead, lead_id)
+        assert stored is not None
+        stored.status, stored.dealer_id, stored.assigned_staff_id = "new", None, None
+        uow.commit()
+
+    Worker(container).drain()
+
+    with uow:
+        routed = uow.session.get(Lead, lead_id)
+        assert routed is not None
+        assert routed.status == "assigned"
+        assert routed.dealer_id is not None

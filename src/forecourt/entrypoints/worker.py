@@ -21,14 +21,21 @@ from types import FrameType
 
 from forecourt.bootstrap import Container, relay_outbox
 from forecourt.kernel import timers
+from forecourt.lead import assignment
 
 log = logging.getLogger(__name__)
 
 PeriodicJob = Callable[[Container], int]
 
 
-# E-mails and partner webhooks start from the outbox: every worker pass relays it.
-PERIODIC_JOBS: list[PeriodicJob] = [relay_outbox]
+def route_stored_leads(container: Container) -> int:
+    """Route leads stored without routing (bulk imports store them as "new")."""
+    return assignment.route_pending(container.uow(), limit=500)
+
+
+# E-mails and partner webhooks start from the outbox: every worker pass relays it; leads a bulk
+# import stored unrouted are routed a batch per pass.
+PERIODIC_JOBS: list[PeriodicJob] = [relay_outbox, route_stored_leads]
 """Jobs every pass runs after the timers (outbox relays, deliveries); features add theirs."""
 
 
