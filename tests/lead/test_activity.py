@@ -6,8 +6,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
-from tests.lead.response_helpers import MONDAY_10_MUNICH, call, capture, lead_row, staff_of, wire
+from tests.lead.response_helpers import MONDAY_10_MUNICH, call, capture, lead_row, staff_of
 
 from forecourt.bootstrap import Container
 from forecourt.kernel import timers
@@ -16,18 +15,6 @@ from forecourt.kernel.errors import InvalidInput
 from forecourt.kernel.principal import Principal, Role
 from forecourt.lead import activity, workspace
 from forecourt.lead.activity_schemas import ActivityLead
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(MONDAY_10_MUNICH)
-
-
-@pytest.fixture
-def wired(
-    database_url: str, session_factory: sessionmaker[Session], clock: FixedClock
-) -> Container:
-    return wire(database_url, session_factory, clock)
 
 
 def in_shanghai(container: Container, n: int, **fields: str) -> uuid.UUID:

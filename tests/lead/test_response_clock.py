@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import Connection, select
-from sqlalchemy.orm import Session, sessionmaker
 from tests.lead.response_helpers import (
     MONDAY_10_MUNICH,
     assign,
@@ -15,7 +14,6 @@ from tests.lead.response_helpers import (
     events,
     held_lead,
     lead_row,
-    wire,
 )
 
 from forecourt.bootstrap import Container
@@ -26,18 +24,6 @@ from forecourt.kernel.uow import UnitOfWork
 from forecourt.lead import assignment, response
 from forecourt.lead.models import ResponseClock
 from forecourt.lead.sla import packaged_policy
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(MONDAY_10_MUNICH)
-
-
-@pytest.fixture
-def wired(
-    database_url: str, session_factory: sessionmaker[Session], clock: FixedClock
-) -> Container:
-    return wire(database_url, session_factory, clock)
 
 
 def _clocks(container: Container, lead_id: object) -> list[ResponseClock]:

@@ -8,15 +8,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import Connection
-from sqlalchemy.orm import Session, sessionmaker
 from tests.lead.response_helpers import (
-    MONDAY_10_MUNICH,
     call,
     capture,
     events,
     lead_row,
     staff_of,
-    wire,
 )
 
 from forecourt.bootstrap import Container
@@ -25,18 +22,6 @@ from forecourt.kernel.clock import FixedClock
 from forecourt.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from forecourt.lead import assignment, workspace
 from forecourt.lead.workspace_schemas import ContactOutcome
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(MONDAY_10_MUNICH)
-
-
-@pytest.fixture
-def wired(
-    database_url: str, session_factory: sessionmaker[Session], clock: FixedClock
-) -> Container:
-    return wire(database_url, session_factory, clock)
 
 
 def routed(container: Container, **fields: object) -> tuple[uuid.UUID, uuid.UUID]:

@@ -8,9 +8,8 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session, sessionmaker
 from tests.conftest import MakeCaller
-from tests.lead.response_helpers import MONDAY_10_MUNICH, call, capture, lead_row, staff_of, wire
+from tests.lead.response_helpers import call, capture, lead_row, staff_of
 
 from forecourt.bootstrap import Container
 from forecourt.dealer import service as dealers
@@ -21,18 +20,6 @@ from forecourt.kernel.principal import Role
 from forecourt.lead import speed_to_lead, workspace
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(MONDAY_10_MUNICH)
-
-
-@pytest.fixture
-def wired(
-    database_url: str, session_factory: sessionmaker[Session], clock: FixedClock
-) -> Container:
-    return wire(database_url, session_factory, clock)
 
 
 @pytest.fixture
