@@ -238,7 +238,22 @@ _KEEP = 4
 
 
 def current(uow: UnitOfWork) -> Network:
-    """The network as of now: one read of the version stamp, and a rebuild only if it changed."""
+    """The network as of now: one read of the version stamp per transaction, and a rebuild only
+    if it changed."""
+    with uow:
+        # Routing and the response clock both ask within one capture: read the stamp once.
+        known = uow.session.info.get(_SESSION_KEY)
+        if isinstance(known, Network):
+            return known
+        network = _current(uow)
+        uow.session.info[_SESSION_KEY] = network
+        return network
+
+
+_SESSION_KEY = "forecourt.routing_network"
+
+
+def _current(uow: UnitOfWork) -> Network:
     stamp = dealers.network_stamp(uow)
     cached = _cache.get(stamp)
     if cached is not None:
