@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +31,14 @@ from sqlalchemy import text
 from forecourt import migrations
 from forecourt.bootstrap import bootstrap
 from forecourt.config import Settings
+from forecourt.db.engine import make_engine
 from forecourt.entrypoints import simulator
+from forecourt.entrypoints.demo import wait_until_up
 from forecourt.entrypoints.simulation import LeadSimulator
 
 BODIES = 20_000
 LUA = r"""
-local bodies, n, thread_id = {}, 0, 0
-local counter = 0
+local bodies, n, thread_id, counter = {}, 0, 0, 0
 setup = function(thread)
   thread:set("tid", counter)
   counter = counter + 1
@@ -81,7 +81,8 @@ def main() -> None:
         server = _serve(url, port, args.server_workers)
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait_until_up(base)
+            if not wait_until_up(base):
+                sys.exit("the server did not come up")
             _wrk(base, work, bodies, token, run="warm", duration=10, connections=args.connections)
             before = _stored_leads(url)
             result = _wrk(
@@ -152,17 +153,6 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
-def _wait_until_up(base: str, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/api/v1/health", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    sys.exit("the server did not come up")
-
-
 def _wrk(
     base: str, work: Path, bodies: Path, token: str, *, run: str, duration: int, connections: int
 ) -> dict[str, Any]:
@@ -175,10 +165,10 @@ def _wrk(
 
 
 def _stored_leads(url: str) -> int:
-    container = bootstrap(Settings(database_url=url))
-    with container.engine.connect() as connection:
+    engine = make_engine(url)
+    with engine.connect() as connection:
         count = int(connection.execute(text("SELECT count(*) FROM lead")).scalar_one())
-    container.engine.dispose()
+    engine.dispose()
     return count
 
 

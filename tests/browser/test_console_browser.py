@@ -10,7 +10,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from forecourt.bootstrap import bootstrap
 from forecourt.config import Settings
+from forecourt.entrypoints.demo import wait_until_up
 from forecourt.entrypoints.simulator import simulator_token
 
 pytestmark = pytest.mark.browser
@@ -68,21 +68,10 @@ def server(console_db: str) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    _wait_until_up(base)
+    assert wait_until_up(base), "the server did not start"
     yield base
     proc.terminate()
     proc.wait(timeout=10)
-
-
-def _wait_until_up(base: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/v1/health").status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise RuntimeError("server did not start")
 
 
 @pytest.fixture(scope="module")

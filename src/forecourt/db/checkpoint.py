@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 INTERVAL_S = 0.5
@@ -35,7 +36,7 @@ def ensure_checkpointer(database: str) -> None:
 
 def _run(path: Path) -> None:
     connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    idle = threading.Event()  # never set: the thread lives as long as the process
-    while not idle.wait(INTERVAL_S):
+    while True:  # a daemon thread: it lives as long as the process
+        time.sleep(INTERVAL_S)
         with contextlib.suppress(sqlite3.Error):  # a busy or missing file: try again later
             connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()

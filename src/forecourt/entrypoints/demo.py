@@ -33,7 +33,7 @@ def start_simulator(
     stop = threading.Event()
 
     def send() -> None:
-        if not _wait_until_up(base_url, stop):
+        if not wait_until_up(base_url, stop=stop):
             return
         token = simulator.simulator_token(container)
         simulator.run(url=base_url, token=token, rate=rate, count=None, console=console, stop=stop)
@@ -42,7 +42,11 @@ def start_simulator(
     return stop
 
 
-def _wait_until_up(base_url: str, stop: threading.Event, timeout_s: float = 60.0) -> bool:
+def wait_until_up(
+    base_url: str, *, stop: threading.Event | None = None, timeout_s: float = 60.0
+) -> bool:
+    """Wait until a Forecourt at `base_url` answers its health check; False on timeout or stop."""
+    stop = stop or threading.Event()
     deadline = time.monotonic() + timeout_s
     while not stop.is_set() and time.monotonic() < deadline:
         try:
