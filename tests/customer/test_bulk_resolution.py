@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import Connection, select
 from tests.bulk_people import leads
@@ -13,10 +14,15 @@ from tests.bulk_people import leads
 from forecourt.customer import curation, model_store
 from forecourt.customer.bulk import service as bulk
 from forecourt.customer.bulk.arrivals import Arrivals, person_row
+from forecourt.customer.bulk.engine import resolve_frame
+from forecourt.customer.bulk.frame import Frame
 from forecourt.customer.matching import blocking
+from forecourt.customer.matching.blocking import blocking_keys
 from forecourt.customer.matching.comparisons import PERSON_COMPARISONS
+from forecourt.customer.matching.decide import resolve
 from forecourt.customer.matching.model import ComparisonParams, MatchModel, default_model
 from forecourt.customer.matching.normalise import normalise_person
+from forecourt.customer.matching.records import PersonRecord
 from forecourt.customer.models import MatchReview, SourceIdentity, StoredMatchModel
 from forecourt.kernel.uow import UnitOfWork
 from forecourt.lead import service as leads_service
@@ -183,3 +189,55 @@ def test_a_recluster_keeps_what_people_merged_split_and_reviewed(
         select(MatchReview.status).where(MatchReview.id == review.id)
     ).scalar_one()
     assert still == "separate"
+
+
+def _bulk_and_online(
+    records: list[PersonRecord], fixed: dict[int, int] | None = None
+) -> tuple[str, str]:
+    """The last record's outcome in bulk and online, given the customers of the earlier ones."""
+    model = default_model()
+    keys, owners = [], []
+    for n, record in enumerate(records):
+        for key in dict.fromkeys(blocking_keys(record)):
+            keys.append(key)
+            owners.append(n)
+    frame = Frame.of(
+        [" ".join(r.name_tokens) or None for r in records],
+        [r.name_hanzi for r in records],
+        [r.phone for r in records],
+        [r.email for r in records],
+        [r.city_id for r in records],
+        [r.country for r in records],
+    )
+    result = resolve_frame(model, frame, keys, np.array(owners, dtype=np.int64), fixed=fixed or {})
+    clusters = {str(n): str(result.customer[n]) for n in range(len(records) - 1)}
+    online = resolve(model, records[-1], records[:-1], clusters=clusters)
+    return result.decisions[len(records) - 1].outcome, online.outcome
+
+
+WANG = PersonRecord("0", ("wang", "wei"), "王伟", "+8613800138000", "ww@example.com", 1, "CN")
+LI_NA = PersonRecord("0", ("li", "na"), None, "+8613900139000", "lina@example.com", 2, "CN")
+
+
+@pytest.mark.parametrize(
+    ("records", "fixed"),
+    [
+        # the household guard: a shared contact with no name, or a family name only
+        ([WANG, PersonRecord("1", (), None, WANG.phone, WANG.email, 1, "CN")], None),
+        ([WANG, PersonRecord("1", ("wang",), None, WANG.phone, WANG.email, 1, "CN")], None),
+        # the rival rule: a phone-only fragment of another customer adds no evidence
+        (
+            [
+                LI_NA,
+                PersonRecord("1", (), None, LI_NA.phone, None, None, "CN"),
+                PersonRecord("2", ("li", "na"), None, LI_NA.phone, LI_NA.email, 2, "CN"),
+            ],
+            {0: 0, 1: 1},
+        ),
+    ],
+)
+def test_bulk_applies_the_online_guard_and_rival_rule(
+    records: list[PersonRecord], fixed: dict[int, int] | None
+) -> None:
+    bulk, online = _bulk_and_online(records, fixed)
+    assert bulk == online

@@ -19,7 +19,13 @@ import numpy as np
 import numpy.typing as npt
 
 from forecourt.customer.bulk.pairs import Ints, Pairs
-from forecourt.customer.matching.decide import LINK_THRESHOLD, REVIEW_THRESHOLD, name_conflict
+from forecourt.customer.matching.comparisons import NULL, PERSON_COMPARISONS
+from forecourt.customer.matching.decide import (
+    LINK_THRESHOLD,
+    REVIEW_THRESHOLD,
+    contact_guard,
+    contests,
+)
 from forecourt.customer.matching.records import PersonRecord
 
 Floats = npt.NDArray[np.float64]
@@ -28,7 +34,9 @@ KEPT = 4  # and keeps the best 4 after the guard
 LINK, REVIEW, NEW = 0, 1, 2  # guard caps
 #: A rival customer's candidate trails the best by at least this many bits, or it is a rival.
 MARGIN = math.log2(LINK_THRESHOLD / (1.0 - LINK_THRESHOLD))
-Candidate = tuple[int, float, float, int]  # (record, weight, probability, cap)
+Levels = tuple[int, ...]  # one level index per comparison, a missing value len(levels)
+Candidate = tuple[int, float, float, int, Levels]  # (record, weight, probability, cap, levels)
+_MISSING = np.array([len(c.levels) for c in PERSON_COMPARISONS], dtype=np.int64)
 
 
 def probabilities(weights: Floats) -> Floats:
@@ -49,22 +57,25 @@ class Shortlists:
         self,
         pairs: Pairs,
         weights: Floats,
+        levels: Ints,
         contact: npt.NDArray[np.bool_],
         record: Callable[[int], PersonRecord],
     ) -> None:
-        """Take one chunk of scored pairs (whole records) into the shortlists."""
+        """Take one chunk of scored pairs (whole records) into the shortlists; `levels` has one
+        row per pair and one column per comparison."""
         order = np.lexsort((pairs.j, -weights, pairs.i))
         i, j, w, agree = pairs.i[order], pairs.j[order], weights[order], contact[order]
+        levels = np.where(levels[order] == NULL, _MISSING, levels[order])
         starts = np.flatnonzero(np.r_[True, i[1:] != i[:-1]])
         rank = np.arange(len(i)) - np.repeat(starts, np.diff(np.r_[starts, len(i)]))
         top = np.flatnonzero(rank < SCORED)
-        i, j, w, agree, rank = i[top], j[top], w[top], agree[top], rank[top]
+        i, j, w, agree, rank, levels = i[top], j[top], w[top], agree[top], rank[top], levels[top]
         caps = np.full(len(i), LINK, dtype=np.int64)
         for n in np.flatnonzero(agree).tolist():
             caps[n] = _cap(record(int(i[n])), record(int(j[n])))
-        self._keep(i, j, w, caps, rank)
+        self._keep(i, j, w, caps, rank, levels)
 
-    def _keep(self, i: Ints, j: Ints, w: Floats, caps: Ints, rank: Ints) -> None:
+    def _keep(self, i: Ints, j: Ints, w: Floats, caps: Ints, rank: Ints, levels: Ints) -> None:
         """Record each record's best probability (its first candidate the guard leaves in, else
         its first) and its first KEPT uncapped candidates above review."""
         p = probabilities(w)
@@ -79,13 +90,17 @@ class Shortlists:
         for n in kept.tolist():
             shortlist = self.candidates.setdefault(int(i[n]), [])
             if len(shortlist) < KEPT:
-                shortlist.append((int(j[n]), float(w[n]), float(p[n]), int(caps[n])))
+                shortlist.append(
+                    (int(j[n]), float(w[n]), float(p[n]), int(caps[n]), tuple(levels[n].tolist()))
+                )
+
+
+_CAPS = {"link": LINK, "review": REVIEW, "new": NEW}
 
 
 def _cap(a: PersonRecord, b: PersonRecord) -> int:
-    """The household guard for a pair whose contact agrees (`decide.household_guard`)."""
-    conflict = name_conflict(a, b)
-    return NEW if conflict == "strong" else REVIEW if conflict == "mild" else LINK
+    """The household guard for a pair whose contact agrees: the online `contact_guard`."""
+    return _CAPS[contact_guard(a, b)[0]]
 
 
 @dataclass(frozen=True)
@@ -101,12 +116,16 @@ NEW_DECISION = Decision("new", None)
 
 def decide(shortlist: list[Candidate], customer_of: list[int]) -> Decision:
     """The online outcome from a shortlist (best first) and the customers of earlier records:
-    a rival is a candidate of another customer scoring within MARGIN of the best."""
+    a rival is a candidate of another customer scoring within MARGIN of the best that agrees
+    as well or more closely than the best somewhere (`decide.contests`)."""
     if not shortlist:
         return NEW_DECISION
-    best, best_w, best_p, best_cap = shortlist[0]
+    best, best_w, best_p, best_cap, best_levels = shortlist[0]
     owner = customer_of[best]
-    if any(customer_of[j] != owner and w > best_w - MARGIN for j, w, _, _ in shortlist[1:]):
+    if any(
+        customer_of[j] != owner and w > best_w - MARGIN and contests(levels, best_levels)
+        for j, w, _, _, levels in shortlist[1:]
+    ):
         return Decision("review", best)
     if best_cap == REVIEW or best_p < LINK_THRESHOLD:
         return Decision("review", best)

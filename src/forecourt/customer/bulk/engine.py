@@ -85,7 +85,7 @@ def _shortlists(
     for pairs in candidate_pairs(keys, key_records, first_decided=first_decided, limits=limits):
         levels = pair_levels(frame, pairs)
         weights = match_weights(model, levels, tf, pairs)
-        shortlists.add(pairs, weights, levels.contact_agrees(), frame.record)
+        shortlists.add(pairs, weights, levels.matrix(), levels.contact_agrees(), frame.record)
         if progress is not None:
             progress(int(np.max(pairs.i)) + 1 - first_decided, total)
     if progress is not None:

@@ -61,6 +61,11 @@ class PairLevels:
     email: Ints
     city: Ints
 
+    def matrix(self) -> Ints:
+        """One row per pair, one column per comparison, in `PERSON_COMPARISONS` order."""
+        stacked: Ints = np.column_stack((self.name, self.phone, self.email, self.city))
+        return stacked
+
     def contact_agrees(self) -> Bools:
         """Phone or e-mail agree (exactly or nearly): what the household guard looks at."""
         agrees: Bools = (

@@ -9,8 +9,10 @@ Precision comes first, because a false merge shows one customer's data to anothe
   score close to the best make the record ambiguous, so it goes to review. A rival far below
   the best is usually the same person stored twice (an earlier lead that could not be linked);
   refusing to link then would split that person further with every new lead. A rival that
-  agrees on nothing the best does not agree on as closely (`adds_evidence`) is no rival
-  either: it is a fragment of the same evidence, such as a phone-only sign-up of that phone.
+  agrees on nothing the best does not agree on as closely, and less somewhere
+  (`adds_evidence`), is no rival either: it is a fragment of the same evidence, such as a
+  phone-only sign-up of that phone. A rival that agrees exactly as well is a real tie
+  (`contests`), as when a person split an identity from the customer it was linked to.
 - REVIEW_THRESHOLD = 0.5: below even odds a person reviewing would mostly see strangers, so
   the record is new; between the thresholds a person decides.
 - The household guard: family members share a phone or an e-mail. When a contact agrees but
@@ -146,7 +148,7 @@ def _decide(scored: Sequence[CandidateScore], link: float, review: float) -> tup
         and s.cap != "new"
         and s.probability >= review
         and s.score.match_weight > best.score.match_weight - margin
-        and adds_evidence(s.score, best.score)
+        and contests(_level_indices(s.score), _level_indices(best.score))
     ]
     if rivals:
         return "review", f"ambiguous: customers {best.customer_id} and {rivals[0].customer_id}"
@@ -157,6 +159,14 @@ def _decide(scored: Sequence[CandidateScore], link: float, review: float) -> tup
     return "review", "best candidate between the review and link thresholds"
 
 
+def contests(rival: Sequence[int], best: Sequence[int]) -> bool:
+    """Whether another customer's candidate contests the best one, on level indices (one per
+    comparison, 0 strongest, a missing value `len(levels)`): it agrees exactly as well (a real
+    tie between two customers), or more closely somewhere (`adds_evidence`). A fragment that
+    agrees only where the best does, and less, does not."""
+    return list(rival) == list(best) or closer_somewhere(rival, best)
+
+
 def adds_evidence(rival: PairScore, best: PairScore) -> bool:
     """True when the rival agrees more closely than the best on some field.
 
@@ -165,9 +175,22 @@ def adds_evidence(rival: PairScore, best: PairScore) -> bool:
     claim: it may well be the same person stored apart, and it cannot make the record more
     likely someone else. A rival that holds the e-mail while the best holds the phone can.
     """
+    return closer_somewhere(_level_indices(rival), _level_indices(best))
+
+
+def _level_indices(score: PairScore) -> list[int]:
+    return [
+        _level_index(comp, e.level)
+        for comp, e in zip(PERSON_COMPARISONS, score.evidence, strict=True)
+    ]
+
+
+def closer_somewhere(rival: Sequence[int], best: Sequence[int]) -> bool:
+    """`adds_evidence` on level indices, one per comparison (0 strongest, a missing value
+    `len(levels)`): the rival is stronger than the best somewhere the best is not "else"."""
     return any(
-        _level_index(comp, r.level) < min(_level_index(comp, b.level), len(comp.levels) - 1)
-        for comp, r, b in zip(PERSON_COMPARISONS, rival.evidence, best.evidence, strict=True)
+        r < min(b, len(comp.levels) - 1)
+        for comp, r, b in zip(PERSON_COMPARISONS, rival, best, strict=True)
     )
 
 
