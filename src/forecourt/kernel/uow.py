@@ -118,14 +118,15 @@ class UnitOfWork:
     def savepoint(self) -> Iterator[None]:
         """Run a block that may fail on its own: on an exception its writes and the events it
         emitted are undone, and the rest of the transaction carries on."""
-        pending = list(self._pending)
+        mark = len(self._pending)
         nested = self.session.begin_nested()
         try:
             yield
             self.session.flush()
         except BaseException:
             nested.rollback()
-            self._pending = pending
+            # Trimmed in place: a unit of work joined through `for_actor` shares this list.
+            del self._pending[mark:]
             raise
         nested.commit()
 
