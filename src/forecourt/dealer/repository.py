@@ -93,10 +93,3 @@ def _insert_for(session: Session) -> postgresql.Insert | sqlite.Insert:
     module = postgresql if dialect == "postgresql" else sqlite
     insert: Insert = module.insert(DealerDailyLoad)
     return insert  # type: ignore[return-value]
-
-
-def loads(session: Session, day: date, dealer_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    query = select(DealerDailyLoad.dealer_id, DealerDailyLoad.assigned).where(
-        DealerDailyLoad.day == day, DealerDailyLoad.dealer_id.in_(dealer_ids)
-    )
-    return {row.dealer_id: row.assigned for row in session.execute(query)}

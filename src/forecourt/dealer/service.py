@@ -284,12 +284,6 @@ def take_lead_slot(
         return repository.take_slot(uow.session, dealer_id, day, capacity)
 
 
-def leads_taken(uow: UnitOfWork, *, day: date, dealer_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """How many leads each dealer was given on `day` (dealers with none are left out)."""
-    with uow:
-        return repository.loads(uow.session, day, dealer_ids)
-
-
 def get_routing_policy(uow: UnitOfWork, *, market_code: str) -> RoutingPolicyRead:
     """A market's routing policy, or the defaults if it set none."""
     code = market_code.upper()

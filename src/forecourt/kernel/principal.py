@@ -36,7 +36,7 @@ class Principal:
             return market_code in self.market_codes  # dealer staff: their dealer's market
         return True
 
-    def sees_dealer(self, dealer_id: uuid.UUID, market_code: str) -> bool:
+    def sees_dealer(self, dealer_id: uuid.UUID | None, market_code: str | None) -> bool:
         """Whether data of one dealer is within scope: dealer staff see only their own dealer."""
         if self.role is Role.DEALER_STAFF:
             return dealer_id == self.dealer_id

@@ -26,7 +26,7 @@ from forecourt.lead.routing import Candidate, Plan, RouteRequest
 
 log = logging.getLogger(__name__)
 
-ASSIGNED, UNASSIGNED, NEW = "assigned", "unassigned", "new"
+ASSIGNED, UNASSIGNED = "assigned", "unassigned"
 SERVICING_DEALER = "servicing_dealer_code"
 """A lead attribute naming the dealer that last serviced the person's car (in-car requests
 carry it)."""
@@ -60,14 +60,10 @@ class _Routing:
     tried: list[dict[str, object]] = field(default_factory=list)
 
 
-def assign_new(
-    uow: UnitOfWork, *, lead: Lead, origin: tuple[float | None, float | None] | None = None
-) -> Assignment | None:
-    """Score a lead just stored and route it, in the caller's transaction; `origin` is where the
-    person is (their city's coordinates). None when no dealer may take it (status "unassigned")."""
+def assign_new(uow: UnitOfWork, *, lead: Lead) -> Assignment | None:
+    """Score a lead just stored and route it from where the person is, in the caller's
+    transaction. None when no dealer may take it (status "unassigned")."""
     with uow:
-        if origin is not None:
-            lead.latitude, lead.longitude = origin
         history = _history(uow, lead)
         _score(uow, lead, history)
         assigned = _route(uow, lead, "capture", None, _relationships(lead, history))

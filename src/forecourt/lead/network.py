@@ -21,13 +21,12 @@ import numpy as np
 import numpy.typing as npt
 
 from forecourt.dealer import service as dealers
+from forecourt.dealer.policies import DAYS, EARTH_RADIUS_KM
 from forecourt.dealer.schemas import RoutingDealer, RoutingNetwork, RoutingPolicyData
 from forecourt.kernel.uow import UnitOfWork
 
 BRAND_KINDS = frozenset({"own", "franchise"})
 TAKES_LEADS = "sales"
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-EARTH_RADIUS_KM = 6371.0088
 
 Week = tuple[tuple[tuple[int, int], ...], ...]
 """Seven days (Monday first) of (open, close) minutes after local midnight."""
@@ -207,14 +206,6 @@ def _why_not(dealer: RoutingDealer) -> str | None:
     if dealer.daily_lead_capacity <= 0:
         return "takes no leads (daily capacity 0)"
     return None
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance between two points, in kilometres."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi, d_lambda = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def week(hours: dict[str, list[list[str]]]) -> Week:

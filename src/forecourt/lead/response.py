@@ -54,7 +54,7 @@ def start_clock(uow: UnitOfWork, *, lead: Lead, assigned_at: datetime) -> None:
 
 def _new_clock(uow: UnitOfWork, lead: Lead, started_at: datetime) -> ResponseClock:
     assert lead.dealer_id is not None
-    priority = lead_priority(lead)
+    priority = lead.priority
     target = packaged_policy().target_for(lead.channel, priority)
     calendar = dealer_calendar(uow, lead.dealer_id)
     return ResponseClock(
@@ -115,11 +115,6 @@ def _open_clocks(uow: UnitOfWork, lead_id: uuid.UUID) -> list[ResponseClock]:
         ResponseClock.lead_id == lead_id, ResponseClock.state == "open"
     )
     return list(uow.session.scalars(query))
-
-
-def lead_priority(lead: Lead) -> str:
-    """The lead's priority as routing set it; "normal" for a lead that has none."""
-    return lead.priority or "normal"
 
 
 def dealer_calendar(uow: UnitOfWork, dealer_id: uuid.UUID) -> BusinessCalendar:

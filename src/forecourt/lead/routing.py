@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import numpy as np
 
+from forecourt.dealer.policies import distance_km
 from forecourt.lead.network import (
     Area,
     DealerEntry,
@@ -30,7 +31,6 @@ from forecourt.lead.network import (
     Network,
     StaffEntry,
     Week,
-    haversine_km,
 )
 
 MAX_CANDIDATES = 8
@@ -258,7 +258,7 @@ def _add(result: Plan, chosen: set[uuid.UUID], candidate: Candidate) -> None:
 def _km(request: RouteRequest, dealer: DealerEntry) -> float | None:
     if request.latitude is None or request.longitude is None:
         return None
-    return haversine_km(request.latitude, request.longitude, dealer.latitude, dealer.longitude)
+    return distance_km(request.latitude, request.longitude, dealer.latitude, dealer.longitude)
 
 
 # -- time ------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from forecourt.customer.matching.normalise import NormalisedPerson, normalise_pe
 from forecourt.customer.schemas import ConsentRecord, IdentityOutcome
 from forecourt.kernel.errors import Forbidden, InvalidInput, NotFound
 from forecourt.kernel.ids import new_id
-from forecourt.kernel.principal import Role
 from forecourt.kernel.uow import UnitOfWork
 from forecourt.lead import assignment, repository
 from forecourt.lead.adf import parse_adf, write_adf
@@ -175,11 +174,8 @@ def get_lead(uow: UnitOfWork, *, lead_id: uuid.UUID) -> LeadRead:
 
 
 def _require_sees(uow: UnitOfWork, lead: Lead) -> None:
-    actor = uow.actor
-    if actor.role is Role.DEALER_STAFF and lead.dealer_id != actor.dealer_id:
-        raise Forbidden("this lead is not assigned to your dealer")
-    if actor.role is Role.MARKET_MANAGER and lead.market_code not in actor.market_codes:
-        raise Forbidden("this lead is outside your markets")
+    if not uow.actor.sees_dealer(lead.dealer_id, lead.market_code):
+        raise Forbidden("this lead is outside your scope")
 
 
 def leads_of_customer(uow: UnitOfWork, *, customer_ids: Sequence[uuid.UUID]) -> list[LeadRead]:

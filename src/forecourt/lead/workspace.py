@@ -17,6 +17,7 @@ from forecourt.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from forecourt.kernel.ids import new_id
 from forecourt.kernel.principal import Principal, Role
 from forecourt.kernel.uow import UnitOfWork
+from forecourt.lead import repository as lead_repository
 from forecourt.lead import response
 from forecourt.lead import workspace_repository as repository
 from forecourt.lead.events import LeadContactAttempted
@@ -260,7 +261,7 @@ def _acting_on(uow: UnitOfWork, lead_id: uuid.UUID, *, lock: bool = True) -> Lea
 
 def _lead(uow: UnitOfWork, lead_id: uuid.UUID, *, lock: bool) -> Lead:
     session = uow.session
-    lead = repository.lead_for_update(session, lead_id) if lock else session.get(Lead, lead_id)
+    lead = lead_repository.get_for_update(session, lead_id) if lock else session.get(Lead, lead_id)
     if lead is None:
         raise NotFound("no such lead", field="lead_id")
     return lead

@@ -14,11 +14,6 @@ from sqlalchemy.orm import Session
 from forecourt.lead.models import ContactAttempt, Lead, LeadDecline, ResponseClock
 
 
-def lead_for_update(session: Session, lead_id: uuid.UUID) -> Lead | None:
-    """The lead, locked until commit: a dealer's act and the response clock never cross."""
-    return session.get(Lead, lead_id, with_for_update=True, populate_existing=True)
-
-
 def queue(
     session: Session, dealer_id: uuid.UUID, statuses: Collection[str], limit: int
 ) -> Sequence[Lead]:
