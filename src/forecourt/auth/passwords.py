@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so a wrong e-mail costs as much as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a real password, only spends the same time")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so a wrong e-mail costs as much as a wrong
+    password; made on first use, not when the module is imported (argon2 takes 64 MiB)."""
+    return _hasher.hash("not a real password, only spends the same time")
 
 
 def hash_password(password: str) -> str:
@@ -17,7 +24,9 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether `password` matches; always spends one argon2 verification."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 

@@ -41,9 +41,6 @@ class OutboxConsumers:
     def for_event(self, event_name: str) -> list[OutboxConsumer]:
         return list(self._by_name.get(event_name, ()))
 
-    def event_names(self) -> list[str]:
-        return sorted(self._by_name)
-
 
 def relay(uow: UnitOfWork, consumers: OutboxConsumers, *, batch: int = 200) -> int:
     """Relay up to `batch` unrelayed outbox rows, oldest first; returns how many were stamped."""
@@ -79,9 +76,12 @@ def _claim(uow: UnitOfWork, batch: int) -> list[OutboxMessage]:
 
 
 def _hand_over(uow: UnitOfWork, consumers: OutboxConsumers, row: OutboxMessage) -> bool:
+    found = consumers.for_event(row.name)
+    if not found:
+        return True  # nobody consumes it: nothing to undo, no savepoint needed
     try:
         with uow.savepoint():
-            for consumer in consumers.for_event(row.name):
+            for consumer in found:
                 consumer(uow, row)
     except Exception:  # the row stays unrelayed and is taken again on the next run
         log.exception("outbox consumer failed on %s %s", row.name, row.id)

@@ -30,12 +30,13 @@ def fan_out(uow: UnitOfWork, event: OutboxMessage) -> int:
     many new ones (an event relayed again adds none)."""
     with uow:
         market = event.payload.get("market_code")
+        done = {d.subscription_id for d in repository.deliveries_of_event(uow.session, event.id)}
         added = 0
         for subscription in repository.subscriptions(uow.session, active_only=True):
             wanted = policies.wants(
                 subscription.event_names, subscription.market_codes, event.name, market
             )
-            if wanted and repository.delivery_of(uow.session, event.id, subscription.id) is None:
+            if wanted and subscription.id not in done:
                 _add_delivery(uow, subscription, event)
                 added += 1
         uow.commit()

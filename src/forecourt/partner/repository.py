@@ -26,15 +26,6 @@ def delivery(session: Session, delivery_id: uuid.UUID) -> Delivery | None:
     return session.get(Delivery, delivery_id)
 
 
-def delivery_of(
-    session: Session, event_id: uuid.UUID, subscription_id: uuid.UUID
-) -> Delivery | None:
-    query = select(Delivery).where(
-        Delivery.event_id == event_id, Delivery.subscription_id == subscription_id
-    )
-    return session.scalars(query).one_or_none()
-
-
 def deliveries(
     session: Session,
     *,
