@@ -12,15 +12,17 @@ Seeded, so a run can be repeated; no third-party data generator, so the demo nee
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 import opencc
 import phonenumbers
 from pypinyin import lazy_pinyin
+
+from forecourt.customer.matching.translit import fold
 
 CN_SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
@@ -291,7 +293,9 @@ class LeadSimulator:
         return body
 
 
-_TRADITIONAL = opencc.OpenCC("s2t")
+@functools.cache
+def _traditional() -> opencc.OpenCC:
+    return opencc.OpenCC("s2t")  # built on first use: importing the CLI should not load it
 
 
 def _respelled(person: Person, rng: random.Random) -> str:
@@ -305,19 +309,16 @@ def _respelled(person: Person, rng: random.Random) -> str:
                 ]
             )
         if choice < 0.6:
-            return str(_TRADITIONAL.convert(person.last_name + person.first_name))
+            return str(_traditional().convert(person.last_name + person.first_name))
         return person.last_name + person.first_name
     if rng.random() < 0.5:
         return f"{_ascii(person.last_name)} {_ascii(person.first_name)}"
     return f"{person.first_name} {_ascii(person.last_name)}"
 
 
-def _ascii(text: str) -> str:
-    # Letters that do not decompose into a base letter and a mark are spelled out by hand.
-    for letter, plain in (("ł", "l"), ("Ł", "L"), ("ß", "ss")):
-        text = text.replace(letter, plain)
-    folded = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+def _ascii(name: str) -> str:
+    """A name as typed on a keyboard without its letters: Łukasz → Lukasz, Groß → Gross."""
+    return fold(name).title()
 
 
 CN_MOBILE_PREFIXES = [
