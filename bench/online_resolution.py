@@ -20,7 +20,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import random
+import shutil
 import sqlite3
 import statistics
 import time
@@ -261,6 +263,20 @@ def _stats(ms: list[float]) -> dict[str, float]:
     }
 
 
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def stored_counts(path: Path) -> dict[str, int]:
+    """How many customers and source identities the measured database holds."""
+    with sqlite3.connect(path) as connection:
+        return {
+            table: int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            for table in ("customer", "source_identity")
+        }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -280,15 +296,24 @@ def main() -> None:
         populate(url, args.customers)
         built = time.perf_counter() - started
     people = leads_to_measure(args.customers, args.leads)
-    result: dict[str, Any] = {
-        "bench": "online_resolution",
-        "database": "sqlite",
-        "customers": args.customers,
-        "forecourt": measure(url, people),
-        "population_build_s": round(built, 1),
-    }
-    if args.splink:
-        result["splink"] = measure_splink(path, people)
+    # Measured on a copy: every run commits its leads, and the stored population must stay N.
+    run = path.with_suffix(".run.db")
+    _remove_database(run)  # with its -wal and -shm, or SQLite would replay an old run's log
+    shutil.copyfile(path, run)
+    try:
+        result: dict[str, Any] = {
+            "bench": "online_resolution",
+            "database": "sqlite",
+            "customers": args.customers,
+            "stored": stored_counts(run),
+            "load_average_1m_before": round(os.getloadavg()[0], 2),
+            "forecourt": measure(f"sqlite:///{run}", people),
+            "population_build_s": round(built, 1),
+        }
+        if args.splink:
+            result["splink"] = measure_splink(run, people)
+    finally:
+        _remove_database(run)
     print(json.dumps(result))
 
 
