@@ -59,8 +59,10 @@ def recluster(uow: UnitOfWork, *, progress: Progress | None = None) -> Recluster
         conn = uow.session.connection()
         population = load(conn)
         frozen = frozen_positions(population, store.curated_customers(conn), curated_ids(conn))
+        # One model for the whole run: decisions and the probabilities written with them.
+        model = model_store.active(uow.session)
         resolved = resolve_frame(
-            model_store.active(uow.session),
+            model,
             population.frame(),
             population.keys,
             population.key_records,
@@ -69,7 +71,7 @@ def recluster(uow: UnitOfWork, *, progress: Progress | None = None) -> Recluster
             progress=progress,
         )
         result = writeback.write_recluster(
-            conn, model_store.active(uow.session), population, resolved, frozen, uow.clock.now()
+            conn, model, population, resolved, frozen, uow.clock.now()
         )
         result.kept_by_people = len(frozen)
         uow.audit(
