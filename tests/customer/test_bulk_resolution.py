@@ -50,10 +50,11 @@ def _model_with_tf() -> MatchModel:
     return MatchModel(base.prior, params, "test-tf-model")
 
 
-@pytest.fixture
-def tf_model(uow: UnitOfWork) -> Iterator[MatchModel]:
-    model = _model_with_tf()
+def _activate(uow: UnitOfWork, model: MatchModel) -> None:
+    """Make `model` the one resolution scores with."""
     with uow:
+        for stored in uow.session.scalars(select(StoredMatchModel)):
+            stored.active = False
         uow.session.add(
             StoredMatchModel(
                 version=model.version,
@@ -65,6 +66,12 @@ def tf_model(uow: UnitOfWork) -> Iterator[MatchModel]:
         )
         uow.commit()
     model_store.forget()
+
+
+@pytest.fixture
+def tf_model(uow: UnitOfWork) -> Iterator[MatchModel]:
+    model = _model_with_tf()
+    _activate(uow, model)
     yield model
     model_store.forget()
 
@@ -241,3 +248,36 @@ def test_bulk_applies_the_online_guard_and_rival_rule(
 ) -> None:
     bulk, online = _bulk_and_online(records, fixed)
     assert bulk == online
+
+
+def test_a_recluster_does_not_freeze_its_own_merges(
+    uow: UnitOfWork, connection: Connection
+) -> None:
+    base = default_model()
+    _activate(uow, base)
+    arrivals = Arrivals()
+    for source_id, phone in (("twice-a", "+8613800138001"), ("twice-b", "+8613900139002")):
+        person = normalise_person(
+            record_id=source_id, full_name="王伟", phone=phone, city="Beijing", country="CN"
+        )
+        arrivals.add("web", source_id, person_row(person))
+    bulk.store_arrivals(uow, arrivals=arrivals)
+    owners = _owners(connection)
+    assert owners["twice-a"] != owners["twice-b"]
+
+    _activate(uow, MatchModel(0.5, base.comparisons, "eager"))  # joins the two namesakes
+    bulk.recluster(uow)
+    owners = _owners(connection)
+    assert owners["twice-a"] == owners["twice-b"]
+
+    _activate(uow, MatchModel(base.prior, base.comparisons, "default-again"))
+    result = bulk.recluster(uow)
+    model_store.forget()
+    owners = _owners(connection)
+    assert owners["twice-a"] != owners["twice-b"]  # the model, not a person, had joined them
+    assert result.kept_by_people == 0
+
+
+def _owners(connection: Connection) -> dict[str, Any]:
+    rows = connection.execute(select(SourceIdentity.source_id, SourceIdentity.customer_id))
+    return {source_id: customer_id for source_id, customer_id in rows if source_id}

@@ -6,6 +6,7 @@ back the same way, so a million identities cost no per-value conversion either w
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -97,11 +98,17 @@ def raw(conn: Connection, column: str) -> Any:
 
 
 def curated_customers(conn: Connection) -> set[Any]:
-    """Raw ids of customers a person has merged into, or decided a review about (either side)."""
-    merged = select_raw(
-        conn,
-        select(CUSTOMER.c.merged_into_id).where(CUSTOMER.c.merged_into_id.is_not(None)),
+    """Raw ids of customers a person has merged into, or decided a review about (either side).
+
+    Merges are read from the audit trail, not from `merged_into_id`: a re-cluster that empties a
+    customer sets that too, and its own decisions must not be frozen as a person's."""
+    to_raw = raw(conn, "id")
+    merges = conn.execute(
+        select(AUDIT.c.entity_id).where(
+            AUDIT.c.action == "customer.merged", AUDIT.c.entity_type == "customer"
+        )
     )
+    merged = [(to_raw(uuid.UUID(target)),) for (target,) in merges]
     decided = REVIEW.c.status != "open"
     candidates = select_raw(conn, select(REVIEW.c.candidate_customer_id).where(decided))
     reviewed = select_raw(
