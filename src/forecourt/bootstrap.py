@@ -31,12 +31,18 @@ class Container:
     session_factory: sessionmaker[Session]
     bus: MessageBus
     clock: Clock
+    reader_factory: sessionmaker[Session] | None = None
     timers: TimerRegistry = field(default_factory=TimerRegistry)
     outbox: OutboxConsumers = field(default_factory=OutboxConsumers)
 
     def uow(self, actor: Principal = SYSTEM) -> UnitOfWork:
         """A new unit of work acting as `actor`."""
         return UnitOfWork(self.session_factory, bus=self.bus, clock=self.clock, actor=actor)
+
+    def reader(self, actor: Principal = SYSTEM) -> UnitOfWork:
+        """A unit of work for use cases that only read: on SQLite it never waits for a writer."""
+        factory = self.reader_factory or self.session_factory
+        return UnitOfWork(factory, bus=self.bus, clock=self.clock, actor=actor)
 
 
 def bootstrap(
@@ -53,6 +59,8 @@ def bootstrap(
         settings=settings,
         engine=engine,
         session_factory=session_factory or make_session_factory(engine),
+        # Tests pass one factory bound to their rolled-back transaction: reads share it.
+        reader_factory=None if session_factory else make_session_factory(engine, read_only=True),
         bus=bus,
         clock=clock or SystemClock(),
     )

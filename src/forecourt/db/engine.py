@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from forecourt.db.checkpoint import ensure_checkpointer
 
+SQLITE_BEGIN = "forecourt_sqlite_begin"
+
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Build an engine; SQLite gets WAL, foreign keys and real transactions, PostgreSQL psycopg 3."""
@@ -55,11 +57,15 @@ def _sqlite_on_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock at the start, waiting up to busy_timeout for it. A deferred
     # transaction that reads first and writes later cannot wait: when another connection
     # committed in between, SQLite refuses the upgrade at once ("database is locked"), so
-    # concurrent captures would fail instead of queueing. Readers outside a transaction
-    # (autocommit reads) still never wait.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # concurrent captures would fail instead of queueing. Work that only reads (authentication,
+    # pages, feeds) asks for DEFERRED through `make_session_factory(read_only=True)`: in WAL
+    # mode it then never waits for a writer.
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded objects usable after commit (results are read after commit)."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit (results are read after commit);
+    `read_only` ones do not take SQLite's write lock (no effect on PostgreSQL)."""
+    bind = engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"}) if read_only else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)

@@ -49,6 +49,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     app.state.uow_factory = container.uow
+    app.state.reader_factory = container.reader
     install_error_handlers(app)
     app.add_exception_handler(web.SignInRequired, _to_signin)
     app.include_router(_health_router(), prefix=API_PREFIX)

@@ -16,7 +16,8 @@ bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization:
 
 
 def _system_uow(request: Request) -> UnitOfWork:
-    uow: UnitOfWork = request.app.state.uow_factory(SYSTEM)
+    # Checking a credential only reads: it must not queue behind a capture for the write lock.
+    uow: UnitOfWork = request.app.state.reader_factory(SYSTEM)
     return uow
 
 

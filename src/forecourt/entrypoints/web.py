@@ -36,6 +36,12 @@ def _uow(request: Request, principal: Principal) -> UnitOfWork:
     return uow
 
 
+def _reader(request: Request, principal: Principal) -> UnitOfWork:
+    """The pages only read: they never wait for the write lock a capture holds."""
+    uow: UnitOfWork = request.app.state.reader_factory(principal)
+    return uow
+
+
 def page_principal(request: Request) -> Principal:
     """The signed-in user of a page, or a redirect to sign in."""
     try:
@@ -117,23 +123,24 @@ def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request, viewer: Viewer) -> Response:
     """The network and the catalogue at a glance, within the viewer's scope."""
-    uow = _uow(request, viewer)
-    dealers = dealer.list_dealers(uow)
-    context = {
-        "viewer": viewer,
-        "markets": market.list_markets(uow),
-        "dealers": dealers,
-        "dealer_counts": Counter((d.market_code, d.kind) for d in dealers),
-        "catalog": catalog.get_catalog(uow),
-        "activity": activity.recent_activity(uow, limit=ACTIVITY_ROWS),
-    }
+    uow = _reader(request, viewer)
+    with uow:  # one transaction: the services join it
+        dealers = dealer.list_dealers(uow)
+        context = {
+            "viewer": viewer,
+            "markets": market.list_markets(uow),
+            "dealers": dealers,
+            "dealer_counts": Counter((d.market_code, d.kind) for d in dealers),
+            "catalog": catalog.get_catalog(uow),
+            "activity": activity.recent_activity(uow, limit=ACTIVITY_ROWS),
+        }
     return _render(request, "overview.html", context)
 
 
 @router.get("/console/activity", response_class=HTMLResponse)
 def activity_feed(request: Request, viewer: FragmentViewer) -> Response:
     """HTMX fragment, polled by the overview: the latest leads and today's counts in scope."""
-    found = activity.recent_activity(_uow(request, viewer), limit=ACTIVITY_ROWS)
+    found = activity.recent_activity(_reader(request, viewer), limit=ACTIVITY_ROWS)
     return _render(request, "_activity.html", {"activity": found})
 
 
@@ -143,7 +150,7 @@ def lead_routing(request: Request, viewer: FragmentViewer, lead_id: uuid.UUID) -
     status_code = 200
     try:
         context: dict[str, Any] = {
-            "routing": explain.routing_of(_uow(request, viewer), lead_id=lead_id)
+            "routing": explain.routing_of(_reader(request, viewer), lead_id=lead_id)
         }
     except DomainError as exc:
         context = {"routing": None, "error": exc.message}
@@ -160,7 +167,7 @@ def nearest(request: Request, viewer: Viewer, city: str = "", country: str = "")
     """HTMX fragment: the dealers nearest a city typed in any script."""
     try:
         found = dealer.nearest_dealers(
-            _uow(request, viewer), city=city, country=country or None, limit=5
+            _reader(request, viewer), city=city, country=country or None, limit=5
         )
         context: dict[str, Any] = {"results": found, "error": None, "suggestions": []}
     except DomainError as exc:
