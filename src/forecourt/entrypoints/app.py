@@ -66,7 +66,10 @@ def create_app(container: Container) -> FastAPI:
     return app
 
 
-async def _to_signin(_request: Request, _exc: Exception) -> Response:
+async def _to_signin(request: Request, _exc: Exception) -> Response:
+    if web.from_htmx(request):
+        # HTMX would swap a redirect's page into the fragment it polls: send it to sign in.
+        return Response(status_code=401, headers={"HX-Redirect": "/signin"})
     return RedirectResponse("/signin", status_code=303)
 
 

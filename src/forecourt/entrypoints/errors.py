@@ -32,9 +32,14 @@ def error_body(exc: DomainError) -> dict[str, object]:
     return {"error": {"type": kind, "message": exc.message, "details": exc.details}}
 
 
+def status_of(exc: DomainError) -> int:
+    """The HTTP status of a domain error (the first matching class in STATUS)."""
+    return next(code for cls, code in STATUS.items() if isinstance(exc, cls))
+
+
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    status = next(code for cls, code in STATUS.items() if isinstance(exc, cls))
+    status = status_of(exc)
     if isinstance(exc, Unauthenticated):
         # Say nothing about why: a malformed, unknown and expired token look the same.
         body = {"error": {"type": "Unauthenticated", "message": "valid credentials required"}}

@@ -8,14 +8,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from forecourt.auth import service as auth
 from forecourt.catalog import service as catalog
 from forecourt.dealer import service as dealer
-from forecourt.entrypoints.errors import STATUS
+from forecourt.entrypoints.errors import status_of
 from forecourt.entrypoints.security import session_principal
 from forecourt.kernel.errors import DomainError, Forbidden, Unauthenticated
 from forecourt.kernel.principal import SYSTEM, Principal
@@ -53,22 +53,11 @@ def page_principal(request: Request) -> Principal:
 Viewer = Annotated[Principal, Depends(page_principal)]
 
 
-def fragment_principal(request: Request) -> Principal:
-    """The signed-in user of a fragment; when the session has ended, HTMX is told to go to the
-    sign-in page instead of swapping it into the part of the page it polls."""
-    if not _from_htmx(request):
-        return page_principal(request)
-    try:
-        return session_principal(request)
-    except Unauthenticated as exc:
-        raise HTTPException(401, "not signed in", headers={"HX-Redirect": "/signin"}) from exc
-
-
-FragmentViewer = Annotated[Principal, Depends(fragment_principal)]
 ACTIVITY_ROWS = 20  # the latest leads the overview's live activity shows
 
 
-def _from_htmx(request: Request) -> bool:
+def from_htmx(request: Request) -> bool:
+    """Whether HTMX sent the request (for a fragment of a page, not the page)."""
     return request.headers.get("HX-Request") == "true"
 
 
@@ -138,14 +127,14 @@ def overview(request: Request, viewer: Viewer) -> Response:
 
 
 @router.get("/console/activity", response_class=HTMLResponse)
-def activity_feed(request: Request, viewer: FragmentViewer) -> Response:
+def activity_feed(request: Request, viewer: Viewer) -> Response:
     """HTMX fragment, polled by the overview: the latest leads and today's counts in scope."""
     found = activity.recent_activity(_reader(request, viewer), limit=ACTIVITY_ROWS)
     return _render(request, "_activity.html", {"activity": found})
 
 
 @router.get("/console/leads/{lead_id}", response_class=HTMLResponse)
-def lead_routing(request: Request, viewer: FragmentViewer, lead_id: uuid.UUID) -> Response:
+def lead_routing(request: Request, viewer: Viewer, lead_id: uuid.UUID) -> Response:
     """Why a lead went where it went (score and routing reasons): a fragment for HTMX, else a page."""
     status_code = 200
     try:
@@ -154,8 +143,8 @@ def lead_routing(request: Request, viewer: FragmentViewer, lead_id: uuid.UUID) -
         }
     except DomainError as exc:
         context = {"routing": None, "error": exc.message}
-        status_code = next(code for cls, code in STATUS.items() if isinstance(exc, cls))
-    if _from_htmx(request):
+        status_code = status_of(exc)
+    if from_htmx(request):
         # HTMX swaps only successful answers; the message is the content either way.
         return _render(request, "_lead_routing.html", context)
     context["viewer"] = viewer
