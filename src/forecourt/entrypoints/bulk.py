@@ -21,7 +21,7 @@ from forecourt.bootstrap import Container
 from forecourt.customer import curation
 from forecourt.lead import bulk as leads_bulk
 from forecourt.lead import service as leads
-from forecourt.lead.files import count_rows, read_leads
+from forecourt.lead.files import read_leads
 from forecourt.lead.incoming import RowError
 
 
@@ -44,11 +44,13 @@ def import_leads(
     default_channel: str | None,
     report: Path | None,
     console: Console,
+    rows: int | None,
 ) -> ImportSummary:
-    """Capture every lead of a file, one transaction each; report each rejected row."""
+    """Capture every lead of a file (`rows` of them, if counted), one transaction each; report
+    each rejected row."""
     summary = ImportSummary()
     with _progress(console) as progress:
-        task = progress.add_task(f"importing {path.name}", total=count_rows(path))
+        task = progress.add_task(f"importing {path.name}", total=rows)
         for outcome in leads.capture_batch(
             container.uow(), items=read_leads(path, default_channel=default_channel)
         ):
@@ -64,11 +66,10 @@ otherwise: below it, the row-by-row import finishes in seconds anyway and routes
 goes."""
 
 
-def wants_bulk(path: Path, requested: bool | None) -> bool:
-    """Whether to import in bulk: as requested, else by the size of the file."""
+def wants_bulk(rows: int | None, requested: bool | None) -> bool:
+    """Whether to import in bulk: as requested, else by the file's counted rows."""
     if requested is not None:
         return requested
-    rows = count_rows(path)
     return rows is not None and rows >= AUTO_BULK_ROWS
 
 
@@ -79,17 +80,17 @@ def import_leads_bulk(
     default_channel: str | None,
     report: Path | None,
     console: Console,
+    rows: int | None,
     workers: int | None = None,
 ) -> ImportSummary:
     """Import a file in bulk (`lead.bulk`): normalise on every core, resolve and store in one
     transaction; report each rejected row as the row-by-row import does."""
     with _progress(console) as progress:
         tasks: dict[str, TaskID] = {}
-        total = count_rows(path)
 
         def advance(phase: str, done: int, known: int | None) -> None:
             if phase not in tasks:
-                tasks[phase] = progress.add_task(phase, total=known or total)
+                tasks[phase] = progress.add_task(phase, total=known or rows)
             progress.update(tasks[phase], completed=done)
 
         result = leads_bulk.import_file(

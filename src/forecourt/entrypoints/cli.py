@@ -27,6 +27,7 @@ from forecourt.entrypoints.worker import Worker, stopping_on_signals
 from forecourt.kernel.errors import DomainError
 from forecourt.kernel.principal import Role
 from forecourt.lead import assignment as lead_assignment
+from forecourt.lead.files import count_rows
 from forecourt.market import service as market
 
 app = typer.Typer(help="Forecourt: the customer platform of a car brand.", no_args_is_help=True)
@@ -155,18 +156,20 @@ def leads_import(
     workers: Annotated[int | None, typer.Option(min=1, help="Processes for --bulk")] = None,
 ) -> None:
     """Import leads from a file: every valid row is captured, every rejected row reported."""
-    if bulk.wants_bulk(path, in_bulk):
+    rows = count_rows(path)  # once: the choice and the progress bars both need it
+    if bulk.wants_bulk(rows, in_bulk):
         summary = bulk.import_leads_bulk(
             _container(),
             path,
             default_channel=channel,
             report=report,
             console=console,
+            rows=rows,
             workers=workers,
         )
     else:
         summary = bulk.import_leads(
-            _container(), path, default_channel=channel, report=report, console=console
+            _container(), path, default_channel=channel, report=report, console=console, rows=rows
         )
     console.print(summary.describe())
     if summary.rejected:
