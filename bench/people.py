@@ -552,12 +552,6 @@ def _split_syllables(given: str) -> str:
     return joiner.join(s.capitalize() if joiner == " " else s for s in syllables).capitalize()
 
 
-@functools.cache
-def _syllable_table() -> dict[str, str]:
-    """Toneless pinyin of each given-name character, to split a given name back apart."""
-    return {c: lazy_pinyin(c)[0] for c in GIVEN_CHARS}
-
-
 def _syllables(word: str) -> list[str]:
     """Greedy split of a pinyin word into syllables (longest first)."""
     from forecourt.customer.matching.translit import PINYIN_SYLLABLES  # noqa: PLC0415

@@ -16,7 +16,6 @@ from forecourt.lead.models import Lead
 DEALER_STATUSES = ("contacted", "appointment", "test_drive_booked", "won", "lost")
 FINAL = frozenset({"won", "lost"})
 # Once the dealer has reached out, the lead stays with them: no re-route, no breach.
-RESPONDED = frozenset({"contacted", "appointment", "test_drive_booked", "won", "lost"})
 OPEN = frozenset({"assigned", "accepted", "escalated"})
 
 _SALES = ("contacted", "appointment", "test_drive_booked", "won", "lost")

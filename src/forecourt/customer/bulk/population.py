@@ -49,10 +49,6 @@ class Population:
         value = self.created[position]
         return value if isinstance(value, datetime) else self.to_time(value)
 
-    def value(self, name: str, position: int) -> Any:
-        """One field of one record."""
-        return self.columns[name][position]
-
 
 def load(
     conn: Connection,

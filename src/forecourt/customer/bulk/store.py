@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, select
@@ -213,13 +212,6 @@ def consent_owners(conn: Connection) -> list[tuple[Any, Any, Any]]:
 def move_consents(conn: Connection, rows: Sequence[Sequence[Any]]) -> int:
     """Set the customer of consents (rows: (customer id, raw consent id))."""
     return update_many(conn, CONSENT, "id", ("customer_id",), rows)
-
-
-def customer_rows(conn: Connection) -> list[tuple[Any, Any, datetime]]:
-    """(id, merged_into_id, created_at) of every customer, raw ids."""
-    table = CUSTOMER
-    rows = select_raw(conn, select(table.c.id, table.c.merged_into_id, table.c.created_at))
-    return [(row[0], row[1], row[2]) for row in rows]
 
 
 def mark_merged(conn: Connection, rows: Sequence[Sequence[Any]]) -> int:

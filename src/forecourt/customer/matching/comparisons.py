@@ -249,8 +249,3 @@ PERSON_COMPARISONS: tuple[Comparison[PersonRecord], ...] = (
         _city_tf_value,
     ),
 )
-
-
-def comparison_levels(comparisons: tuple[Comparison[R], ...], a: R, b: R) -> tuple[int, ...]:
-    """The level of every comparison for one pair (the row of the EM level matrix)."""
-    return tuple(c.level_of(a, b) for c in comparisons)

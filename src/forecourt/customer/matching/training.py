@@ -182,18 +182,6 @@ def level_matrix(
     return np.array(rows, dtype=np.int8).reshape(-1, len(funcs))
 
 
-def estimate_u(
-    records: Sequence[R],
-    comparisons: Sequence[Comparison[R]],
-    n: int,
-    rng: random.Random,
-    pair_filter: Callable[[R, R], bool] | None,
-) -> tuple[list[Floats], float, int]:
-    """u per level from random pairs; also the number of possible pairs under `pair_filter`."""
-    levels, total = random_pair_levels(records, comparisons, n, rng, pair_filter)
-    return u_of(levels, comparisons), total, len(levels)
-
-
 def random_pair_levels(
     records: Sequence[R],
     comparisons: Sequence[Comparison[R]],
