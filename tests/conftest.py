@@ -28,6 +28,7 @@ from forecourt.dealer import service as dealer
 from forecourt.entrypoints.app import create_app
 from forecourt.kernel.principal import Role
 from forecourt.kernel.uow import UnitOfWork
+from forecourt.lead import assignment
 from forecourt.lead import network as networks
 from forecourt.market import service as market
 
@@ -59,9 +60,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_dealer_loads() -> None:
-    """Each test's captures are rolled back, so no dealer is full at the start of the next."""
+def _fresh_process_caches() -> None:
+    """Each test's writes are rolled back: no dealer is full and no score model is cached at
+    the start of the next."""
     networks.forget_full_days()
+    assignment.forget_rates()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ dealer share; the network itself is the in-memory snapshot of `lead.network`.
 from __future__ import annotations
 
 import logging
-import threading
+import time
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -150,21 +150,26 @@ def _score(uow: UnitOfWork, lead: Lead, history: list[tuple[uuid.UUID | None, st
     lead.priority = scoring.priority(lead.channel, result.probability)
 
 
-_models: dict[uuid.UUID, scoring.Rates] = {}
-_models_lock = threading.Lock()
+RATES_CACHE_SECONDS = 30.0
+"""How long a process scores with the rates it read before looking for newer ones (as the
+identity model does): the latest model is not looked up again for every lead."""
+_rates_cache: tuple[float, scoring.Rates | None] | None = None
 
 
 def _rates(uow: UnitOfWork) -> scoring.Rates | None:
+    global _rates_cache  # noqa: PLW0603 - one set of rates per process, shared by every request
+    if _rates_cache and time.monotonic() - _rates_cache[0] < RATES_CACHE_SECONDS:
+        return _rates_cache[1]
     model_id = repository.latest_score_model_id(uow.session)
-    if model_id is None:
-        return None
-    if (rates := _models.get(model_id)) is None:
-        model = repository.score_model(uow.session, model_id)
-        rates = model.rates if model else None
-        if rates is not None:
-            with _models_lock:
-                _models[model_id] = rates
-    return rates
+    model = repository.score_model(uow.session, model_id) if model_id else None
+    _rates_cache = (time.monotonic(), model.rates if model else None)
+    return _rates_cache[1]
+
+
+def forget_rates() -> None:
+    """Drop the cached rates: the next lead reads the newest (after training, in tests)."""
+    global _rates_cache  # noqa: PLW0603
+    _rates_cache = None
 
 
 def train_score(uow: UnitOfWork) -> dict[str, object]:
@@ -179,6 +184,7 @@ def train_score(uow: UnitOfWork) -> dict[str, object]:
         model = LeadScoreModel(trained_at=uow.clock.now(), outcomes=seen, rates=rates)
         uow.session.add(model)
         uow.commit()
+        forget_rates()
         learned = seen >= scoring.MIN_OUTCOMES
         return {"id": str(model.id), "outcomes": seen, "learned": learned}
 
