@@ -64,6 +64,15 @@ def test_returning_people_are_mostly_recognised(uow: UnitOfWork) -> None:
     assert outcomes["linked"] + outcomes["review"] >= 0.8 * sum(outcomes.values())
 
 
+# What the server answers, by the lead's serial number: the tally must count each kind.
+_ANSWERS = (
+    {"created": True, "lead": {"resolution": "new", "dealer_id": None}},
+    {"created": True, "lead": {"resolution": "linked", "dealer_id": "d1"}},
+    {"created": True, "lead": {"resolution": "review", "dealer_id": "d2"}},
+    {"created": False, "lead": {"resolution": "linked", "dealer_id": "d1"}},
+)
+
+
 class _Recorder(BaseHTTPRequestHandler):
     bodies: ClassVar[list[dict[str, Any]]] = []
 
@@ -71,7 +80,7 @@ class _Recorder(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         assert self.headers["Authorization"] == "Bearer t0ken"
         self.bodies.append(body)
-        answer = {"created": True, "lead": {"resolution": "new", "dealer_id": None}}
+        answer = _ANSWERS[int(body["source_id"].rsplit("-", 1)[1]) % len(_ANSWERS)]
         payload = json.dumps(answer).encode()
         self.send_response(201)
         self.send_header("Content-Type", "application/json")
@@ -90,6 +99,7 @@ def receiver() -> Iterator[str]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
 
 
 def test_run_posts_the_leads_over_http_and_counts_the_answers(receiver: str) -> None:
@@ -97,6 +107,7 @@ def test_run_posts_the_leads_over_http_and_counts_the_answers(receiver: str) -> 
         url=receiver, token="t0ken", rate=200, count=20, console=Console(quiet=True)
     )
     assert len(_Recorder.bodies) == 20
-    assert tally.counts["sent"] == 20
-    assert tally.counts["new"] == 20
-    assert tally.counts["unassigned"] == 20
+    counts = tally.counts
+    assert counts["sent"] == 20
+    assert (counts["new"], counts["linked"], counts["review"], counts["replayed"]) == (5, 5, 5, 5)
+    assert (counts["assigned"], counts["unassigned"]) == (10, 5)
