@@ -66,6 +66,3 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
-
-    def usable_at(self, now: datetime) -> bool:
-        return self.revoked_at is None and now < self.expires_at

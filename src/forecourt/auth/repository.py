@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from forecourt.auth.models import ApiToken, User, UserMarket
+from forecourt.kernel.principal import Principal, Role
 from forecourt.kernel.records import AuditEntry
 
 
@@ -20,10 +23,50 @@ def user_by_id(session: Session, user_id: uuid.UUID) -> User | None:
     return session.get(User, user_id)
 
 
-def token_with_user(session: Session, token_hash: str) -> tuple[ApiToken, User] | None:
-    stmt = select(ApiToken, User).join(User).where(ApiToken.token_hash == token_hash)
-    row = session.execute(stmt).one_or_none()
-    return (row[0], row[1]) if row else None
+@dataclass(frozen=True)
+class TokenHolder:
+    """What checking a bearer token needs: the token's validity and its user's scope."""
+
+    revoked_at: datetime | None
+    expires_at: datetime
+    active: bool
+    principal: Principal
+
+    def usable_at(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+
+# Every API request checks its token: plain column reads, statements built once.
+_TOKEN_HOLDER = (
+    select(
+        ApiToken.revoked_at,
+        ApiToken.expires_at,
+        User.active,
+        User.id,
+        User.email,
+        User.role,
+        User.dealer_id,
+    )
+    .join(User)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+_MARKETS_OF = select(UserMarket.market_code).where(UserMarket.user_id == bindparam("user_id"))
+
+
+def token_holder(session: Session, token_hash: str) -> TokenHolder | None:
+    """The token with this hash and the principal of its user, None if no token has it."""
+    row = session.execute(_TOKEN_HOLDER, {"token_hash": token_hash}).one_or_none()
+    if row is None:
+        return None
+    markets = session.execute(_MARKETS_OF, {"user_id": row.id}).scalars()
+    principal = Principal(
+        user_id=row.id,
+        email=row.email,
+        role=Role(row.role),
+        market_codes=frozenset(markets),
+        dealer_id=row.dealer_id,
+    )
+    return TokenHolder(row.revoked_at, row.expires_at, bool(row.active), principal)
 
 
 def token_by_id(session: Session, token_id: uuid.UUID) -> ApiToken | None:

@@ -163,13 +163,12 @@ def authenticate_token(uow: UnitOfWork, *, token: str) -> Principal:
     if not tokens.is_well_formed(token):
         raise Unauthenticated("malformed token")
     with uow:
-        found = repo.token_with_user(uow.session, tokens.token_hash(token))
-        if found is None:
+        holder = repo.token_holder(uow.session, tokens.token_hash(token))
+        if holder is None:
             raise Unauthenticated("unknown token")
-        row, user = found
-        if not (row.usable_at(uow.clock.now()) and user.active):
+        if not (holder.usable_at(uow.clock.now()) and holder.active):
             raise Unauthenticated("token expired or revoked")
-        return user.principal()
+        return holder.principal
 
 
 def authenticate_password(uow: UnitOfWork, *, email: str, password: str) -> Principal:

@@ -208,7 +208,7 @@ def record_consents(
     """Append consents as given; the newest per purpose is the one in force."""
     with uow:
         for consent in consents:
-            uow.session.add(
+            uow.insert(
                 Consent(
                     id=new_id(),
                     customer_id=customer_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from forecourt.db import writer_lock
 from forecourt.db.checkpoint import ensure_checkpointer
 
 SQLITE_BEGIN = "forecourt_sqlite_begin"
@@ -29,10 +31,15 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+    event.listen(engine, "connect", _sqlite_on_connect)
     if database and database != ":memory:":
         ensure_checkpointer(database)
-    event.listen(engine, "connect", _sqlite_on_connect)
-    event.listen(engine, "begin", _sqlite_on_begin)
+        lock = writer_lock.lock_for(database)
+        event.listen(engine, "begin", lambda connection: _sqlite_on_begin(connection, lock))
+        event.listen(engine, "commit", writer_lock.release)
+        event.listen(engine, "rollback", writer_lock.release)
+    else:
+        event.listen(engine, "begin", _sqlite_on_begin)
     return engine
 
 
@@ -53,15 +60,22 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_on_begin(connection: Any) -> None:
+def _sqlite_on_begin(connection: Any, lock: threading.Lock | None = None) -> None:
     # IMMEDIATE takes the write lock at the start, waiting up to busy_timeout for it. A deferred
     # transaction that reads first and writes later cannot wait: when another connection
     # committed in between, SQLite refuses the upgrade at once ("database is locked"), so
     # concurrent captures would fail instead of queueing. Work that only reads (authentication,
     # pages, feeds) asks for DEFERRED through `make_session_factory(read_only=True)`: in WAL
     # mode it then never waits for a writer.
+    # Writers of this process queue on a Python lock first (db/writer_lock.py).
     mode = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    if mode == "IMMEDIATE" and lock is not None:
+        writer_lock.acquire(lock, connection)
+    try:
+        connection.exec_driver_sql(f"BEGIN {mode}")
+    except BaseException:
+        writer_lock.release(connection)
+        raise
 
 
 def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:

@@ -63,7 +63,7 @@ def schedule(
         due_at=due_at,
         created_at=uow.clock.now(),
     )
-    uow.session.add(timer)
+    uow.insert(timer)
     return timer
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
+from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from forecourt.kernel.bus import MessageBus
@@ -14,6 +15,7 @@ from forecourt.kernel.clock import Clock
 from forecourt.kernel.events import Event
 from forecourt.kernel.principal import SYSTEM, Principal
 from forecourt.kernel.records import AuditEntry, OutboxMessage
+from forecourt.kernel.rows import insert_now
 
 
 class UnitOfWork:
@@ -101,15 +103,21 @@ class UnitOfWork:
             )
         )
 
+    def insert(self, row: Any) -> None:
+        """Write a new row at once (a Core INSERT, no flush of the unit of work), for rows the
+        transaction does not change again; see `kernel.rows`."""
+        insert_now(self.session, row)
+
     def commit(self) -> None:
         """Write pending events to the outbox, commit, then publish them in process."""
         if self._depth > 1:
             self.session.flush()
             return
         events, self._pending = self._pending, []
-        now = self.clock.now()
-        for event in events:
-            self.session.add(_outbox_row(event, now))
+        if events:
+            now = self.clock.now()
+            rows = [_outbox_row(event, now) for event in events]
+            self.session.execute(OUTBOX.insert(), rows)
         self.session.commit()
         for event in events:
             self.bus.publish(event)
@@ -135,11 +143,15 @@ class UnitOfWork:
         self.session.rollback()
 
 
-def _outbox_row(event: Event, now: Any) -> OutboxMessage:
-    return OutboxMessage(
-        id=event.event_id,
-        name=event.name,
-        version=event.version,
-        payload=event.payload(),
-        occurred_at=event.occurred_at or now,
-    )
+OUTBOX = cast(Table, OutboxMessage.__table__)
+
+
+def _outbox_row(event: Event, now: Any) -> dict[str, Any]:
+    # Unset columns (the relay's bookkeeping) take their defaults in the one INSERT.
+    return {
+        "id": event.event_id,
+        "name": event.name,
+        "version": event.version,
+        "payload": event.payload(),
+        "occurred_at": event.occurred_at or now,
+    }

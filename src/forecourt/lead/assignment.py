@@ -310,8 +310,7 @@ def _decide(
     outcome: str,
     staff_id: uuid.UUID | None = None,
 ) -> None:
-    uow.session.flush()  # the lead row first: no ORM relationship orders the two inserts
-    uow.session.add(
+    uow.insert(
         RoutingDecision(
             lead_id=work.lead.id,
             attempt=work.lead.routing_attempts,

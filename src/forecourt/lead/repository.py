@@ -4,22 +4,57 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from forecourt.lead.models import Lead, LeadScoreModel, RoutingDecision
 
+ROUTING_COLUMNS = (
+    "score",
+    "score_reasons",
+    "priority",
+    "status",
+    "dealer_id",
+    "assigned_staff_id",
+    "assigned_at",
+    "routing_attempts",
+    "response_due_at",
+)
+"""The columns of a lead that scoring, routing and the response clock set."""
 
-def by_source(session: Session, channel: str, source_id: str) -> Lead | None:
-    return session.scalars(
-        select(Lead).where(Lead.channel == channel, Lead.source_id == source_id)
-    ).one_or_none()
+
+# Every capture asks whether it is a replay, and most are not: the ids, by statements built once.
+_ID_BY_SOURCE = select(Lead.id).where(
+    Lead.channel == bindparam("channel"), Lead.source_id == bindparam("source_id")
+)
+_ID_BY_KEY = select(Lead.id).where(Lead.idempotency_key == bindparam("key"))
 
 
-def by_idempotency_key(session: Session, key: str) -> Lead | None:
-    return session.scalars(select(Lead).where(Lead.idempotency_key == key)).one_or_none()
+def id_by_source(session: Session, channel: str, source_id: str) -> uuid.UUID | None:
+    found = session.execute(_ID_BY_SOURCE, {"channel": channel, "source_id": source_id})
+    return found.scalar_one_or_none()
+
+
+def id_by_idempotency_key(session: Session, key: str) -> uuid.UUID | None:
+    return session.execute(_ID_BY_KEY, {"key": key}).scalar_one_or_none()
+
+
+LEAD = cast(Table, Lead.__table__)
+_LEAD = LEAD.c
+_SAVE_ROUTING = (
+    update(LEAD)
+    .where(_LEAD.id == bindparam("lead_id"))
+    .values({c: bindparam(f"new_{c}", type_=_LEAD[c].type) for c in ROUTING_COLUMNS})
+)
+
+
+def save_routing(session: Session, lead: Lead) -> None:
+    """Write what scoring and routing set on a lead inserted earlier in this transaction (one
+    outside the session: see `kernel.rows`)."""
+    values = {f"new_{column}": getattr(lead, column) for column in ROUTING_COLUMNS}
+    session.execute(_SAVE_ROUTING, {"lead_id": lead.id, **values})
 
 
 def get(session: Session, lead_id: uuid.UUID) -> Lead | None:

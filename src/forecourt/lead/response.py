@@ -45,7 +45,7 @@ def start_clock(uow: UnitOfWork, *, lead: Lead, assigned_at: datetime) -> None:
     if lead.dealer_id is None:
         return
     clock = _new_clock(uow, lead, assigned_at)
-    uow.session.add(clock)
+    uow.insert(clock)
     lead.response_due_at = clock.due_at
     payload = {"clock_id": str(clock.id)}
     timers.schedule(uow, kind=WARN, due_at=clock.warn_at, subject_id=lead.id, payload=payload)

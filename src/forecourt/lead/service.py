@@ -43,6 +43,8 @@ def _capture(uow: UnitOfWork, data: IncomingLead, idempotency_key: str | None) -
     with uow:
         if (earlier := _earlier(uow, data, idempotency_key)) is not None:
             return Captured(lead=LeadRead.model_validate(earlier), created=False)
+        # The new lead's rows go in with Core INSERTs (kernel.rows): the lead object stays
+        # outside the session, and what routing sets on it is written by one UPDATE at the end.
         person = _normalised(data)
         identity = customers.resolve_person(
             uow, person=person, channel=data.channel.value, source_id=data.source_id
@@ -60,6 +62,7 @@ def _capture(uow: UnitOfWork, data: IncomingLead, idempotency_key: str | None) -
             )
         )
         assignment.assign_new(uow, lead=lead)
+        repository.save_routing(uow.session, lead)
         uow.commit()
         return Captured(
             lead=LeadRead.model_validate(lead),
@@ -70,11 +73,10 @@ def _capture(uow: UnitOfWork, data: IncomingLead, idempotency_key: str | None) -
 
 
 def _earlier(uow: UnitOfWork, data: IncomingLead, key: str | None) -> Lead | None:
-    if key and (lead := repository.by_idempotency_key(uow.session, key)):
-        return lead
-    if data.source_id:
-        return repository.by_source(uow.session, data.channel.value, data.source_id)
-    return None
+    lead_id = repository.id_by_idempotency_key(uow.session, key) if key else None
+    if lead_id is None and data.source_id:
+        lead_id = repository.id_by_source(uow.session, data.channel.value, data.source_id)
+    return repository.get(uow.session, lead_id) if lead_id else None
 
 
 def _normalised(data: IncomingLead) -> NormalisedPerson:
@@ -140,7 +142,7 @@ def _new_lead(
         created_at=data.created_at or now,
         received_at=now,
     )
-    uow.session.add(lead)
+    uow.insert(lead)
     return lead
 
 
