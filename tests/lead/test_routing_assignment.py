@@ -136,6 +136,20 @@ def test_a_full_dealer_passes_the_lead_to_the_next_one(clocked: Container) -> No
     assert "DE-MUC-01 has taken its 1 leads today" in reasons
 
 
+def test_a_dealer_found_full_is_left_out_up_front_for_the_rest_of_its_day(
+    clocked: Container,
+) -> None:
+    munich = dealer_id(clocked, "DE-MUC-01")
+    dealers.update_dealer(clocked.uow(), dealer_id=munich, data=DealerUpdate(daily_lead_capacity=1))
+    capture(clocked, 6), capture(clocked, 7)  # the second finds Munich full
+    third = capture(clocked, 8, dealer_code="DE-MUC-01")
+    decision = explain.routing_of(clocked.uow(), lead_id=third.id).decisions[0]
+    assert code_of(clocked, third) != "DE-MUC-01"
+    assert "1 dealer(s) full today are left out" in decision.reasons
+    assert "requested dealer DE-MUC-01 has taken its 1 leads today" in decision.reasons
+    assert all(c["dealer_code"] != "DE-MUC-01" for c in decision.candidates)  # not tried again
+
+
 def test_round_robin_shares_the_leads_among_the_salespeople(clocked: Container) -> None:
     staff = [capture(clocked, 10 + n).assigned_staff_id for n in range(4)]
     assert len(set(staff)) == 2  # DE-MUC-01 has two salespeople

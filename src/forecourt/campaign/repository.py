@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from forecourt.campaign.models import Campaign
@@ -12,6 +13,16 @@ from forecourt.campaign.models import Campaign
 
 def by_code(session: Session, code: str) -> Campaign | None:
     return session.scalars(select(Campaign).where(Campaign.code == code)).one_or_none()
+
+
+# Most captures carry a campaign code: its id, by a statement built once.
+_ID_BY_CODE = select(Campaign.id, Campaign.code).where(Campaign.code == bindparam("code"))
+
+
+def id_by_code(session: Session, code: str) -> tuple[uuid.UUID, str] | None:
+    """The id and code of the campaign with this code, if there is one."""
+    row = session.execute(_ID_BY_CODE, {"code": code}).one_or_none()
+    return (row.id, row.code) if row else None
 
 
 def by_utm(

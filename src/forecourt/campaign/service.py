@@ -82,10 +82,10 @@ def attribute(
     """Credit a lead to a campaign: by its code first, else by its UTM tags; never rejects a lead."""
     with uow:
         if campaign_code:
-            found = repository.by_code(uow.session, campaign_code.strip().upper())
-            if found is not None:
+            credited = repository.id_by_code(uow.session, campaign_code.strip().upper())
+            if credited is not None:
                 return Attribution(
-                    campaign_id=found.id, campaign_code=found.code, matched_by="code"
+                    campaign_id=credited[0], campaign_code=credited[1], matched_by="code"
                 )
             return Attribution(
                 campaign_id=None, campaign_code=campaign_code, matched_by="unknown_code"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import Insert, select
+from sqlalchemy import Insert, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -59,9 +60,12 @@ def policy(session: Session, market_code: str) -> RoutingPolicy | None:
     return session.get(RoutingPolicy, market_code)
 
 
+_STAMP = select(NetworkVersion.stamp).where(NetworkVersion.id == NETWORK_ROW)
+
+
 def network_stamp(session: Session) -> str:
-    query = select(NetworkVersion.stamp).where(NetworkVersion.id == NETWORK_ROW)
-    return session.scalars(query).one_or_none() or ""
+    """The network's version stamp, read by every routing: a statement built once."""
+    return session.execute(_STAMP).scalar_one_or_none() or ""
 
 
 def set_network_stamp(session: Session, stamp: str, at: datetime) -> None:
@@ -78,18 +82,22 @@ def take_slot(session: Session, dealer_id: uuid.UUID, day: date, capacity: int) 
     One statement, atomic on both databases: concurrent captures queue on the row (PostgreSQL
     locks it until commit), so the capacity is never overshot and every count is handed out once.
     """
-    insert = _insert_for(session).values(dealer_id=dealer_id, day=day, assigned=1)
-    statement = insert.on_conflict_do_update(
-        index_elements=[DealerDailyLoad.dealer_id, DealerDailyLoad.day],
-        set_={"assigned": DealerDailyLoad.assigned + 1},
-        where=DealerDailyLoad.assigned < capacity,
-    ).returning(DealerDailyLoad.assigned)
-    count = session.execute(statement).scalar_one_or_none()
+    statement = _take_slot_for(session.get_bind().dialect.name)
+    values = {"dealer_id": dealer_id, "day": day, "capacity": capacity}
+    count = session.execute(statement, values).scalar_one_or_none()
     return None if count is None else int(count)
 
 
-def _insert_for(session: Session) -> postgresql.Insert | sqlite.Insert:
-    dialect = session.get_bind().dialect.name
+@cache
+def _take_slot_for(dialect: str) -> Insert:
+    # Built once per dialect: every routed lead runs it.
     module = postgresql if dialect == "postgresql" else sqlite
-    insert: Insert = module.insert(DealerDailyLoad)
-    return insert  # type: ignore[return-value]
+    insert = module.insert(DealerDailyLoad).values(
+        dealer_id=bindparam("dealer_id"), day=bindparam("day"), assigned=1
+    )
+    statement: Insert = insert.on_conflict_do_update(
+        index_elements=[DealerDailyLoad.dealer_id, DealerDailyLoad.day],
+        set_={"assigned": DealerDailyLoad.assigned + 1},
+        where=DealerDailyLoad.assigned < bindparam("capacity"),
+    ).returning(DealerDailyLoad.assigned)
+    return statement

@@ -231,6 +231,7 @@ def _request(
         requested_code=lead.requested_dealer_code,
         relationships=relationships,
         exclude=frozenset(exclude | ({lead.dealer_id} if lead.dealer_id else set())),
+        full=work.network.full_now(work.now),
     )
 
 

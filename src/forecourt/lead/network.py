@@ -14,7 +14,7 @@ import math
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -124,6 +124,23 @@ class Network:
     # only a capacity change frees room, and that changes the stamp and so the snapshot. Without
     # this, once the network fills up every lead would try each full dealer's counter again.
     full_days: set[tuple[uuid.UUID, date]] = field(default_factory=set)
+    _full_memo: dict[tuple[int, datetime], frozenset[uuid.UUID]] = field(default_factory=dict)
+
+    def full_now(self, now: datetime) -> frozenset[uuid.UUID]:
+        """The dealers known to be full on their own local day at `now`, left out of routing up
+        front instead of being planned and found full again. Worked out again only when another
+        dealer fills up or the minute changes."""
+        key = (len(self.full_days), now.replace(second=0, microsecond=0))
+        if (known := self._full_memo.get(key)) is not None:
+            return known
+        full = frozenset(
+            dealer_id
+            for dealer_id, day in list(self.full_days)  # a copy: other threads add to it
+            if now.astimezone(self.by_id[dealer_id].zone).date() == day
+        )
+        self._full_memo.clear()  # only the latest is ever asked for again
+        self._full_memo[key] = full
+        return full
 
     def policy(self, market_code: str | None) -> RoutingPolicyData:
         """The market's routing policy, or the defaults."""
@@ -267,3 +284,4 @@ def forget_full_days() -> None:
     """Forget which dealers were found full (tests roll their captures back, the memo stays)."""
     for network in list(_cache.values()):
         network.full_days.clear()
+        network._full_memo.clear()

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 import numpy as np
+import numpy.typing as npt
 
 from forecourt.dealer.policies import distance_km
 from forecourt.lead.network import (
@@ -49,6 +50,8 @@ class RouteRequest:
     requested_code: str | None = None
     relationships: Sequence[tuple[uuid.UUID, str]] = ()
     exclude: frozenset[uuid.UUID] = frozenset()
+    full: frozenset[uuid.UUID] = frozenset()
+    """Dealers known to have taken all their leads today."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +94,11 @@ def plan(network: Network, request: RouteRequest, now: datetime) -> Plan:
         result.reasons.append(f"market {request.market_code or 'unknown'} is not one we serve")
         return result
     result.reasons.append(f"market {request.market_code}, data region {region}")
-    chosen: set[uuid.UUID] = set(request.exclude)
+    chosen: set[uuid.UUID] = set(request.exclude) | request.full
     if request.exclude:
         result.reasons.append(f"{len(request.exclude)} dealer(s) already tried are left out")
+    if request.full:
+        result.reasons.append(f"{len(request.full)} dealer(s) full today are left out")
     _named(network, request, region, now, result, chosen)
     _related(network, request, region, now, result, chosen)
     _nearest(network, request, region, now, result, chosen)
@@ -111,7 +116,7 @@ def _named(
     if not request.requested_code:
         return
     dealer = network.by_code.get(request.requested_code.upper())
-    why_not = _ineligible(dealer, region, chosen)
+    why_not = _ineligible(dealer, region, chosen, request.full)
     if dealer is None or why_not:
         result.reasons.append(f"requested dealer {request.requested_code} {why_not}")
         return
@@ -129,7 +134,7 @@ def _related(
 ) -> None:
     for dealer_id, relation in request.relationships:
         dealer = network.by_id.get(dealer_id)
-        why_not = _ineligible(dealer, region, chosen)
+        why_not = _ineligible(dealer, region, chosen, request.full)
         if dealer is None or why_not:
             if why_not != "is already offered":
                 result.reasons.append(f"{relation} {why_not}")
@@ -142,13 +147,17 @@ def _related(
         )
 
 
-def _ineligible(dealer: DealerEntry | None, region: str, chosen: set[uuid.UUID]) -> str:
+def _ineligible(
+    dealer: DealerEntry | None, region: str, chosen: set[uuid.UUID], full: frozenset[uuid.UUID]
+) -> str:
     if dealer is None:
         return "is unknown"
     if dealer.why_not:
         return dealer.why_not
     if dealer.data_region != region:
         return f"is in data region {dealer.data_region}, not {region}"
+    if dealer.id in full:
+        return f"has taken its {dealer.capacity} leads today"
     return "is already offered" if dealer.id in chosen else ""
 
 
@@ -210,13 +219,14 @@ def _ring(
     area: Area, lat: float, lon: float, radii: Sequence[int], chosen: set[uuid.UUID]
 ) -> tuple[str, list[tuple[DealerEntry, float | None]]] | None:
     """The eligible dealers inside the smallest radius that holds any, else the nearest of all."""
-    left_out = [i for d in chosen if (i := area.position.get(d)) is not None]
+    allowed = np.ones(len(area.dealers), dtype=bool)  # one mask for every ring, not a set test each
+    allowed[[i for d in chosen if (i := area.position.get(d)) is not None]] = False
     for radius in radii:
-        inside = _within(area, lat, lon, area.nearby(lat, lon, radius), radius, left_out)
+        inside = _within(area, lat, lon, area.nearby(lat, lon, radius), radius, allowed)
         if inside:
             return f"within {radius} km", inside
     everyone = np.arange(len(area.dealers))
-    inside = _within(area, lat, lon, everyone, np.inf, left_out)
+    inside = _within(area, lat, lon, everyone, np.inf, allowed)
     return (f"beyond {radii[-1]} km", inside) if inside else None
 
 
@@ -226,12 +236,11 @@ def _within(
     lon: float,
     indexes: IndexArray,
     radius: float,
-    left_out: list[int],
+    allowed: npt.NDArray[np.bool_],
 ) -> list[tuple[DealerEntry, float | None]]:
-    """The dealers at `indexes` within `radius` km, but those left out, at most the
-    `RING_LOOKAHEAD` nearest."""
-    if left_out:
-        indexes = indexes[~np.isin(indexes, left_out)]
+    """The allowed dealers at `indexes` within `radius` km, at most the `RING_LOOKAHEAD`
+    nearest."""
+    indexes = indexes[allowed[indexes]]
     if indexes.size == 0:
         return []
     distances = area.distances_km(lat, lon, indexes)
