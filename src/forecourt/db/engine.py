@@ -28,18 +28,18 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+    on_file = bool(database) and database != ":memory:"
+    if on_file:
+        Path(str(database)).parent.mkdir(parents=True, exist_ok=True)
+    connect_args: dict[str, Any] = {"check_same_thread": False}
+    if on_file:
+        connect_args["factory"] = writer_lock.LockingConnection
+    engine = create_engine(url, echo=echo, connect_args=connect_args)
     event.listen(engine, "connect", _sqlite_on_connect)
-    if database and database != ":memory:":
-        ensure_checkpointer(database)
-        lock = writer_lock.lock_for(database)
-        event.listen(engine, "begin", lambda connection: _sqlite_on_begin(connection, lock))
-        event.listen(engine, "commit", writer_lock.release)
-        event.listen(engine, "rollback", writer_lock.release)
-    else:
-        event.listen(engine, "begin", _sqlite_on_begin)
+    lock = writer_lock.lock_for(str(database)) if on_file else None
+    event.listen(engine, "begin", lambda connection: _sqlite_on_begin(connection, lock))
+    if on_file:
+        ensure_checkpointer(str(database))
     return engine
 
 
@@ -69,12 +69,15 @@ def _sqlite_on_begin(connection: Any, lock: threading.Lock | None = None) -> Non
     # mode it then never waits for a writer.
     # Writers of this process queue on a Python lock first (db/writer_lock.py).
     mode = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
-    if mode == "IMMEDIATE" and lock is not None:
-        writer_lock.acquire(lock, connection)
+    dbapi_connection = connection.connection.dbapi_connection
+    locking = isinstance(dbapi_connection, writer_lock.LockingConnection) and lock is not None
+    if locking and mode == "IMMEDIATE":
+        dbapi_connection.take(lock)
     try:
         connection.exec_driver_sql(f"BEGIN {mode}")
     except BaseException:
-        writer_lock.release(connection)
+        if locking:
+            dbapi_connection.hand_on()
         raise
 
 
