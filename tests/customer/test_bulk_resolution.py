@@ -199,10 +199,12 @@ def test_a_recluster_keeps_what_people_merged_split_and_reviewed(
 
 
 def _bulk_and_online(
-    records: list[PersonRecord], fixed: dict[int, int] | None = None
+    records: list[PersonRecord],
+    fixed: dict[int, int] | None = None,
+    model: MatchModel | None = None,
 ) -> tuple[str, str]:
     """The last record's outcome in bulk and online, given the customers of the earlier ones."""
-    model = default_model()
+    model = model or default_model()
     keys, owners = [], []
     for n, record in enumerate(records):
         for key in dict.fromkeys(blocking_keys(record)):
@@ -281,3 +283,42 @@ def test_a_recluster_does_not_freeze_its_own_merges(
 def _owners(connection: Connection) -> dict[str, Any]:
     rows = connection.execute(select(SourceIdentity.source_id, SourceIdentity.customer_id))
     return {source_id: customer_id for source_id, customer_id in rows if source_id}
+
+
+def _sightings(count: int) -> list[PersonRecord]:
+    """A customer's identities under one name and phone (record ids 0..count-1)."""
+    return [
+        PersonRecord(str(n), ("wang", "wei"), "王伟", WANG.phone, None, 1, "CN")
+        for n in range(count)
+    ]
+
+
+def _phone_only(rid: int, tokens: tuple[str, ...] = ()) -> PersonRecord:
+    return PersonRecord(str(rid), tokens, None, WANG.phone, None, None, "CN")
+
+
+@pytest.mark.parametrize(
+    ("records", "fixed", "expected"),
+    [
+        # the sole holder: three sightings under one name link a phone-only sign-up
+        ([*_sightings(3), _phone_only(3)], {0: 0, 1: 0, 2: 0}, "link"),
+        ([*_sightings(3), _phone_only(3, ("wang",))], {0: 0, 1: 0, 2: 0}, "link"),
+        # one sighting does not; nor do three when another customer shares the phone
+        ([*_sightings(1), _phone_only(1)], None, "review"),
+        (
+            [
+                *_sightings(3),
+                PersonRecord("3", ("fang", "li"), "李芳", WANG.phone, None, 1, "CN"),
+                _phone_only(4),
+            ],
+            {0: 0, 1: 0, 2: 0, 3: 3},
+            "review",
+        ),
+    ],
+)
+def test_bulk_applies_the_online_sole_holder_rule(
+    records: list[PersonRecord], fixed: dict[int, int] | None, expected: str
+) -> None:
+    phone_trusting = MatchModel(2e-5, default_model().comparisons, "phone-trusting")
+    bulk, online = _bulk_and_online(records, fixed, phone_trusting)
+    assert bulk == online == expected

@@ -203,3 +203,58 @@ def test_a_rival_adds_evidence_only_where_it_agrees_more_closely_than_the_best()
     assert adds_evidence(by_email, by_phone)  # the e-mail is evidence the best lacks
     assert adds_evidence(by_phone, by_email)
     assert not adds_evidence(phone_only, by_phone)  # a fragment of the best's evidence
+
+
+def _phone_trusting_model() -> MatchModel:
+    """The default comparisons with a prior at which a phone alone reaches about 6 bits, as
+    a model trained on live-show sign-ups has it (between the review and link thresholds)."""
+    base = default_model()
+    return MatchModel(2e-5, base.comparisons, "phone-trusting")
+
+
+PHONE_1 = "+8613812345678"
+
+
+def test_a_phone_only_sign_up_links_to_the_sole_holder_of_its_phone() -> None:
+    model = _phone_trusting_model()
+    sign_up = rec("s", (), None, PHONE_1, None, None)
+    sightings = [rec(f"k{n}", ("wang", "wei"), "王伟", PHONE_1, None, BEIJING) for n in range(3)]
+    clusters = {r.record_id: "c1" for r in sightings}
+    res = resolve(model, sign_up, sightings, clusters=clusters)
+    assert res.outcome == "link"
+    assert res.best is not None
+    assert res.best.customer_id == "c1"
+    assert res.reason.startswith("sole holder")
+    # One sighting under the name is not enough: a relative may use the phone as well.
+    assert resolve(model, sign_up, sightings[:1], clusters=clusters).outcome == "review"
+
+
+def test_a_shared_city_is_no_evidence_against_a_relative_on_the_phone() -> None:
+    model = _phone_trusting_model()
+    sign_up = rec("s", (), None, PHONE_1, None, BEIJING)
+    known = rec("k", ("wang", "wei"), "王伟", PHONE_1, None, BEIJING)
+    res = resolve(model, sign_up, [known], clusters={"k": "c1"})
+    assert res.best is not None
+    assert res.best.probability >= 0.995  # with the city the model alone would link
+    assert res.outcome == "review"
+
+
+def test_no_sole_holder_when_another_customer_has_the_phone() -> None:
+    model = _phone_trusting_model()
+    sign_up = rec("s", (), None, PHONE_1, None, None)
+    sightings = [rec(f"k{n}", ("wang", "wei"), "王伟", PHONE_1, None, BEIJING) for n in range(3)]
+    wife = rec("w", ("li", "fang"), "李芳", PHONE_1, None, BEIJING)
+    clusters = {**{r.record_id: "c1" for r in sightings}, "w": "c2"}
+    assert resolve(model, sign_up, [*sightings, wife], clusters=clusters).outcome == "review"
+    # Nameless sign-ups of the phone say nothing about who uses it.
+    fragments = [rec(f"f{n}", (), None, PHONE_1, None, None) for n in range(3)]
+    res = resolve(model, sign_up, fragments, clusters={f.record_id: "c3" for f in fragments})
+    assert res.outcome == "review"
+
+
+def test_a_family_name_alone_links_to_the_sole_holder_too() -> None:
+    model = _phone_trusting_model()
+    mr_wang = rec("m", ("wang",), "王", PHONE_1, None, None)
+    sightings = [rec(f"k{n}", ("wang", "wei"), "王伟", PHONE_1, None, BEIJING) for n in range(3)]
+    res = resolve(model, mr_wang, sightings, clusters={r.record_id: "c1" for r in sightings})
+    assert res.outcome == "link"

@@ -6,7 +6,7 @@ whole batch: records are taken in arrival order, a record's candidates are the e
 sharing a key whose count before it is within the key's limit (so a key that grew too common
 stops producing candidates exactly when the online path would drop it), pairs are scored with
 the same model and the same comparison levels (computed on arrays instead of pair by pair), and
-the same thresholds and household guard decide. Only the final walk in arrival order, which
-needs each earlier record's customer, runs record by record, over the few records with a
-candidate worth a decision.
+the same thresholds, household guard and sole-holder rule decide. Only the final walk in
+arrival order, which needs each earlier record's customer, runs record by record, over the few
+records with a candidate worth a decision.
 """

@@ -5,8 +5,11 @@ household guard, puts guard-dropped ones last and keeps four; the best then link
 no plausible rival of another customer), goes to review, or stays new. Only candidates that the
 guard leaves in and that reach the review threshold can change that outcome, so per record we
 keep those (at most four, in the online order) and the probability of the best candidate, which
-the identity records whatever the outcome. The walk in arrival order then needs each earlier
-record's customer, which is why it runs last and record by record.
+the identity records whatever the outcome. A candidate the guard caps only for want of a
+name (`decide.LIFTABLE`) keeps its household weight, and the record keeps the holders of its
+exact phone among all its candidates (not only the shortlisted ones), so that the walk can
+apply the sole-holder rule as the online path does. The walk in arrival order then needs each
+earlier record's customer, which is why it runs last and record by record.
 """
 
 from __future__ import annotations
@@ -21,21 +24,29 @@ import numpy.typing as npt
 from forecourt.customer.bulk.pairs import Ints, Pairs
 from forecourt.customer.matching.comparisons import NULL, PERSON_COMPARISONS
 from forecourt.customer.matching.decide import (
+    LIFTABLE,
     LINK_THRESHOLD,
     REVIEW_THRESHOLD,
     contact_guard,
     contests,
+    household_weight,
+    sole_holder_odds,
 )
 from forecourt.customer.matching.records import PersonRecord
+from forecourt.customer.matching.scoring import PairScore
 
 Floats = npt.NDArray[np.float64]
 SCORED = 8  # the online path scores the best 2 × 4 candidates by weight with evidence
 KEPT = 4  # and keeps the best 4 after the guard
-LINK, REVIEW, NEW = 0, 1, 2  # guard caps
+LINK, REVIEW, NEW, LIFT = 0, 1, 2, 3  # guard caps; LIFT: review unless a sole holder
 #: A rival customer's candidate trails the best by at least this many bits, or it is a rival.
 MARGIN = math.log2(LINK_THRESHOLD / (1.0 - LINK_THRESHOLD))
 Levels = tuple[int, ...]  # one level index per comparison, a missing value len(levels)
-Candidate = tuple[int, float, float, int, Levels]  # (record, weight, probability, cap, levels)
+#: (record, weight, probability, cap, levels, household weight: NaN unless the cap is LIFT)
+Candidate = tuple[int, float, float, int, Levels, float]
+#: The stored records carrying a record's exact phone, each with whether it has a name.
+Holders = list[tuple[int, bool]]
+_PHONE = 1  # the phone's column in a levels row (PERSON_COMPARISONS order)
 _MISSING = np.array([len(c.levels) for c in PERSON_COMPARISONS], dtype=np.int64)
 
 
@@ -52,6 +63,7 @@ class Shortlists:
 
     best_probability: dict[int, float] = field(default_factory=dict)
     candidates: dict[int, list[Candidate]] = field(default_factory=dict)
+    holders: dict[int, Holders] = field(default_factory=dict)
 
     def add(
         self,
@@ -60,22 +72,45 @@ class Shortlists:
         levels: Ints,
         contact: npt.NDArray[np.bool_],
         record: Callable[[int], PersonRecord],
+        score: Callable[[int, int], PairScore],
     ) -> None:
         """Take one chunk of scored pairs (whole records) into the shortlists; `levels` has one
-        row per pair and one column per comparison."""
+        row per pair and one column per comparison; `score` scores one pair with evidence."""
         order = np.lexsort((pairs.j, -weights, pairs.i))
         i, j, w, agree = pairs.i[order], pairs.j[order], weights[order], contact[order]
         levels = np.where(levels[order] == NULL, _MISSING, levels[order])
         starts = np.flatnonzero(np.r_[True, i[1:] != i[:-1]])
         rank = np.arange(len(i)) - np.repeat(starts, np.diff(np.r_[starts, len(i)]))
         top = np.flatnonzero(rank < SCORED)
+        same_phone = (i, j, levels[:, _PHONE] == 0)
         i, j, w, agree, rank, levels = i[top], j[top], w[top], agree[top], rank[top], levels[top]
         caps = np.full(len(i), LINK, dtype=np.int64)
         for n in np.flatnonzero(agree).tolist():
             caps[n] = _cap(record(int(i[n])), record(int(j[n])))
-        self._keep(i, j, w, caps, rank, levels)
+        household = np.full(len(i), np.nan)
+        for n in np.flatnonzero(caps == LIFT).tolist():
+            household[n] = household_weight(score(int(i[n]), int(j[n])))
+        self._keep_holders(set(i[caps == LIFT].tolist()), *same_phone, record)
+        self._keep(i, j, w, caps, rank, levels, household)
 
-    def _keep(self, i: Ints, j: Ints, w: Floats, caps: Ints, rank: Ints, levels: Ints) -> None:
+    def _keep_holders(
+        self,
+        lifted: set[int],
+        i: Ints,
+        j: Ints,
+        same_phone: npt.NDArray[np.bool_],
+        record: Callable[[int], PersonRecord],
+    ) -> None:
+        """For the records with a liftable cap: every candidate carrying their exact phone."""
+        for n in np.flatnonzero(same_phone).tolist():
+            new, stored = int(i[n]), int(j[n])
+            if new in lifted:
+                named = bool(record(stored).name_tokens)
+                self.holders.setdefault(new, []).append((stored, named))
+
+    def _keep(
+        self, i: Ints, j: Ints, w: Floats, caps: Ints, rank: Ints, levels: Ints, household: Floats
+    ) -> None:
         """Record each record's best probability (its first candidate the guard leaves in, else
         its first) and its first KEPT uncapped candidates above review."""
         p = probabilities(w)
@@ -90,17 +125,19 @@ class Shortlists:
         for n in kept.tolist():
             shortlist = self.candidates.setdefault(int(i[n]), [])
             if len(shortlist) < KEPT:
-                shortlist.append(
-                    (int(j[n]), float(w[n]), float(p[n]), int(caps[n]), tuple(levels[n].tolist()))
-                )
+                levels_n = tuple(levels[n].tolist())
+                cap, weight = int(caps[n]), float(household[n])
+                shortlist.append((int(j[n]), float(w[n]), float(p[n]), cap, levels_n, weight))
 
 
 _CAPS = {"link": LINK, "review": REVIEW, "new": NEW}
 
 
 def _cap(a: PersonRecord, b: PersonRecord) -> int:
-    """The household guard for a pair whose contact agrees: the online `contact_guard`."""
-    return _CAPS[contact_guard(a, b)[0]]
+    """The household guard for a pair whose contact agrees: the online `contact_guard`, with
+    the caps a sole holder of the phone may lift told apart."""
+    cap, why = contact_guard(a, b)
+    return LIFT if cap == "review" and why in LIFTABLE else _CAPS[cap]
 
 
 @dataclass(frozen=True)
@@ -114,19 +151,26 @@ class Decision:
 NEW_DECISION = Decision("new", None)
 
 
-def decide(shortlist: list[Candidate], customer_of: list[int]) -> Decision:
-    """The online outcome from a shortlist (best first) and the customers of earlier records:
-    a rival is a candidate of another customer scoring within MARGIN of the best that agrees
-    as well or more closely than the best somewhere (`decide.contests`)."""
+def decide(
+    shortlist: list[Candidate], customer_of: list[int], holders: Holders | None = None
+) -> Decision:
+    """The online outcome from a shortlist (best first), the customers of earlier records and
+    the holders of the record's phone: a rival is a candidate of another customer scoring
+    within MARGIN of the best that agrees as well or more closely than the best somewhere
+    (`decide.contests`); a liftable cap links when the best's customer is the sole holder."""
     if not shortlist:
         return NEW_DECISION
-    best, best_w, best_p, best_cap, best_levels = shortlist[0]
+    best, best_w, best_p, best_cap, best_levels, household = shortlist[0]
     owner = customer_of[best]
     if any(
         customer_of[j] != owner and w > best_w - MARGIN and contests(levels, best_levels)
-        for j, w, _, _, levels in shortlist[1:]
+        for j, w, _, _, levels, _ in shortlist[1:]
     ):
         return Decision("review", best)
+    if best_cap == LIFT:
+        held = [(customer_of[j], named) for j, named in holders or []]
+        sole = sole_holder_odds(household, held, owner, LINK_THRESHOLD)
+        return Decision("link" if sole else "review", best)
     if best_cap == REVIEW or best_p < LINK_THRESHOLD:
         return Decision("review", best)
     return Decision("link", best)

@@ -19,6 +19,7 @@ from forecourt.customer.bulk.levels import (
 from forecourt.customer.bulk.pairs import Ints, candidate_pairs
 from forecourt.customer.matching.blocking import KEY_LIMITS
 from forecourt.customer.matching.model import MatchModel
+from forecourt.customer.matching.scoring import score_pair
 
 #: Reports progress: (records resolved so far, records to resolve).
 Progress = Callable[[int, int], None]
@@ -58,7 +59,7 @@ def resolve_frame(
     for record in sorted(shortlists.candidates):
         if record not in decisions:
             continue
-        decision = decide(shortlists.candidates[record], customer)
+        decision = decide(shortlists.candidates[record], customer, shortlists.holders.get(record))
         decisions[record] = decision
         if decision.outcome == "link" and decision.candidate is not None:
             customer[record] = customer[decision.candidate]
@@ -85,7 +86,14 @@ def _shortlists(
     for pairs in candidate_pairs(keys, key_records, first_decided=first_decided, limits=limits):
         levels = pair_levels(frame, pairs)
         weights = match_weights(model, levels, tf, pairs)
-        shortlists.add(pairs, weights, levels.matrix(), levels.contact_agrees(), frame.record)
+        shortlists.add(
+            pairs,
+            weights,
+            levels.matrix(),
+            levels.contact_agrees(),
+            frame.record,
+            lambda i, j: score_pair(model, frame.record(i), frame.record(j)),
+        )
         if progress is not None:
             progress(int(np.max(pairs.i)) + 1 - first_decided, total)
     if progress is not None:

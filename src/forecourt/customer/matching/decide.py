@@ -23,12 +23,21 @@ Precision comes first, because a false merge shows one customer's data to anothe
   the same reason a shared contact goes to review, never to a link, when a side has no name
   (a live-show sign-up with a phone only) or only one name that the other contains (王先生,
   "Mr Wang", against 王伟): nothing there tells the person from a relative on that phone.
+- The sole holder: such a record (no name, or a family name alone) is still linked when the
+  stored identities tell the person from a relative after all. Its phone must be held by one
+  customer only among the stored identities, and by at least one of that customer's named
+  identities; the odds are then weighed against the household alternative alone: the
+  prior, the phone and the e-mail (what a relative does not share at random), plus one bit
+  for each further named identity of that customer on the phone, since a shared phone shows
+  up under each of its users about equally often, so every further sighting under one name
+  halves the odds that another person uses it. Name and city are left out of these odds:
+  relatives share the family name and the city. The link threshold then decides.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -41,6 +50,7 @@ from forecourt.customer.matching.scoring import (
     PairScore,
     check_compatible,
     match_weight,
+    probability,
     score_pair,
 )
 
@@ -49,6 +59,15 @@ LINK_THRESHOLD = 0.995
 REVIEW_THRESHOLD = 0.5
 #: Two name tokens this similar (Jaro-Winkler) are one token with a typo: "jon"/"john".
 TOKEN_SIMILAR = 0.9
+NO_NAME = "household guard: shared contact, no name to tell relatives apart"
+ONE_NAME = "household guard: shared contact, one name alone (王先生, a family name)"
+#: The guard reasons a sole holder of the phone can lift: nothing in the record's own name
+#: tells the person from a relative, but the stored identities may.
+LIFTABLE = frozenset({NO_NAME, ONE_NAME})
+#: The comparisons that tell a person from a relative on the same phone.
+PERSONAL = frozenset({"phone", "email"})
+#: Each further named identity of the one customer on a phone halves the odds it is shared.
+SIGHTING_BITS = 1.0
 _CONTACT_AGREES = frozenset(
     {
         "phone: exact",
@@ -102,8 +121,53 @@ def resolve(
     if not scored:
         return Resolution("new", "no candidates", None, (), model.version)
     best, others = scored[0], tuple(scored[1:])
-    outcome, reason = _decide(scored, link_threshold, review_threshold)
+    sole = sole_holder(best, phone_holders(record, candidates, clusters or {}), link_threshold)
+    outcome, reason = _decide(scored, link_threshold, review_threshold, sole=sole)
     return Resolution(outcome, reason, best, others, model.version)
+
+
+def phone_holders(
+    record: PersonRecord, candidates: Sequence[PersonRecord], clusters: Mapping[str, str]
+) -> list[tuple[str, bool]]:
+    """The stored identities carrying the record's exact phone: (customer, has a name) each."""
+    if record.phone is None:
+        return []
+    return [
+        (clusters.get(c.record_id, c.record_id), bool(c.name_tokens))
+        for c in candidates
+        if c.phone == record.phone and c.record_id != record.record_id
+    ]
+
+
+def sole_holder(
+    best: CandidateScore, holders: Sequence[tuple[str, bool]], link: float = LINK_THRESHOLD
+) -> bool:
+    """Whether the best candidate's customer is the sole holder of the record's phone, with
+    odds against a relative on that phone reaching the link threshold (module docstring)."""
+    if best.cap != "review" or best.guard not in LIFTABLE:
+        return False
+    return sole_holder_odds(household_weight(best.score), holders, best.customer_id, link)
+
+
+def sole_holder_odds(
+    weight: float, holders: Sequence[tuple[Hashable, bool]], owner: Hashable, link: float
+) -> bool:
+    """The sole-holder test on a pair's `household_weight` and the phone's holders (customer,
+    has a name): one customer holds the phone, under a name at least once, and the weight
+    plus one bit per further named sighting reaches the link threshold."""
+    if any(customer != owner for customer, _ in holders):
+        return False
+    sightings = sum(1 for _, named in holders if named)
+    if sightings == 0:
+        return False
+    return probability(weight + SIGHTING_BITS * (sightings - 1)) >= link
+
+
+def household_weight(score: PairScore) -> float:
+    """The pair's match weight with only the prior and the personal contacts counted."""
+    return score.match_weight - sum(
+        e.weight for e in score.evidence if e.comparison not in PERSONAL
+    )
 
 
 def _rank(
@@ -134,8 +198,11 @@ def _candidate(
     return CandidateScore(other.record_id, customer, score, cap, why)
 
 
-def _decide(scored: Sequence[CandidateScore], link: float, review: float) -> tuple[Outcome, str]:
-    """The outcome from the ranked candidates (best first, guard-dropped last)."""
+def _decide(
+    scored: Sequence[CandidateScore], link: float, review: float, *, sole: bool = False
+) -> tuple[Outcome, str]:
+    """The outcome from the ranked candidates (best first, guard-dropped last); `sole`: the
+    best's customer is the sole holder of the phone, which lifts a nameless guard's cap."""
     best = scored[0]
     if best.cap == "new" or best.probability < review:
         return "new", best.guard or "best candidate below the review threshold"
@@ -152,6 +219,8 @@ def _decide(scored: Sequence[CandidateScore], link: float, review: float) -> tup
     ]
     if rivals:
         return "review", f"ambiguous: customers {best.customer_id} and {rivals[0].customer_id}"
+    if sole:
+        return "link", "sole holder of the phone, above the link threshold"
     if best.cap == "review":
         return "review", best.guard or "capped to review"
     if best.probability >= link:
@@ -213,9 +282,9 @@ def contact_guard(a: PersonRecord, b: PersonRecord) -> tuple[Outcome, str | None
     """The household guard for a pair known to share a phone or an e-mail: the cap ("link" =
     none) and why."""
     if not a.name_tokens or not b.name_tokens:
-        return "review", "household guard: shared contact, no name to tell relatives apart"
+        return "review", NO_NAME
     if _one_name_only(a.name_tokens, b.name_tokens):
-        return "review", "household guard: shared contact, one name alone (王先生, a family name)"
+        return "review", ONE_NAME
     conflict = name_conflict(a, b)
     if conflict == "strong":
         return "new", "household guard: shared contact, names share nothing"
