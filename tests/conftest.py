@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from forecourt import migrations
 from forecourt.auth import service as auth
+from forecourt.auth import verified
 from forecourt.bootstrap import Container, bootstrap
 from forecourt.campaign import service as campaign
 from forecourt.catalog import service as catalog
@@ -61,10 +62,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches() -> None:
-    """Each test's writes are rolled back: no dealer is full and no score model is cached at
-    the start of the next."""
+    """Each test's writes are rolled back: no dealer is full, no score model is cached and no
+    token is trusted at the start of the next."""
     networks.forget_full_days()
     assignment.forget_rates()
+    verified.forget()
 
 
 @pytest.fixture

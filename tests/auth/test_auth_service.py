@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from forecourt.auth import service as auth
+from forecourt.auth import verified
 from forecourt.bootstrap import Container, bootstrap
 from forecourt.config import Settings
 from forecourt.kernel.clock import FixedClock
@@ -89,6 +90,30 @@ def test_token_round_trip_and_revocation(uow: UnitOfWork) -> None:
     auth.revoke_token(uow, token_id=issued.id)
     with pytest.raises(Unauthenticated):
         auth.authenticate_token(uow, token=issued.token)
+
+
+def test_a_token_verified_a_moment_ago_is_recalled_until_revoked(uow: UnitOfWork) -> None:
+    _user(uow, "recall@example.com")
+    issued = auth.issue_token_for(uow, email="recall@example.com", name="ci")
+    now = uow.clock.now()
+    assert auth.recall_token(issued.token, now) is None  # never verified: ask the database
+    auth.authenticate_token(uow, token=issued.token)
+    recalled = auth.recall_token(issued.token, now)
+    assert recalled is not None
+    assert recalled.email == "recall@example.com"
+    assert auth.recall_token(issued.token, issued.expires_at) is None  # never past its expiry
+    auth.revoke_token(uow, token_id=issued.id)
+    assert auth.recall_token(issued.token, now) is None
+
+
+def test_a_verified_token_is_trusted_only_for_a_moment(
+    uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _user(uow, "moment@example.com")
+    issued = auth.issue_token_for(uow, email="moment@example.com", name="ci")
+    auth.authenticate_token(uow, token=issued.token)
+    monkeypatch.setattr(verified, "TRUST_S", -1.0)
+    assert auth.recall_token(issued.token, uow.clock.now()) is None
 
 
 @pytest.mark.parametrize(

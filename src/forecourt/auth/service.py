@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 
 from forecourt.auth import repository as repo
-from forecourt.auth import tokens
+from forecourt.auth import tokens, verified
 from forecourt.auth.models import ApiToken, User, UserMarket
 from forecourt.auth.passwords import hash_password, needs_rehash, verify_password
 from forecourt.auth.schemas import (
@@ -156,18 +156,27 @@ def revoke_token(uow: UnitOfWork, *, token_id: uuid.UUID) -> None:
         row.revoked_at = row.revoked_at or uow.clock.now()
         uow.audit("token.revoked", "user", row.user_id, changes={"token_id": str(row.id)})
         uow.commit()
+        verified.forget(row.token_hash)
+
+
+def recall_token(token: str, now: datetime) -> Principal | None:
+    """The principal of a token this process verified a moment ago (see `auth.verified`), without
+    a query; None when it has to be checked against the database."""
+    return verified.recall(tokens.token_hash(token), now) if tokens.is_well_formed(token) else None
 
 
 def authenticate_token(uow: UnitOfWork, *, token: str) -> Principal:
     """The principal behind a bearer token; Unauthenticated when malformed, unknown or unusable."""
     if not tokens.is_well_formed(token):
         raise Unauthenticated("malformed token")
+    token_hash = tokens.token_hash(token)
     with uow:
-        holder = repo.token_holder(uow.session, tokens.token_hash(token))
+        holder = repo.token_holder(uow.session, token_hash)
         if holder is None:
             raise Unauthenticated("unknown token")
         if not (holder.usable_at(uow.clock.now()) and holder.active):
             raise Unauthenticated("token expired or revoked")
+        verified.remember(token_hash, holder.expires_at, holder.principal)
         return holder.principal
 
 

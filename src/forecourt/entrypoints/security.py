@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from forecourt.auth import service as auth
 from forecourt.kernel.errors import Unauthenticated
@@ -21,17 +22,23 @@ def _system_uow(request: Request) -> UnitOfWork:
     return uow
 
 
-def authenticate_api(
+async def authenticate_api(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """Verify the bearer token (or, for the console's own calls, the session) and remember who it is."""
+    """Verify the bearer token (or, for the console's own calls, the session) and remember who it is.
+
+    A token this process verified a moment ago is trusted without a query, on the event loop;
+    anything else is checked against the database in the thread pool."""
     if credentials is not None:
-        principal = auth.authenticate_token(_system_uow(request), token=credentials.credentials)
+        token, uow = credentials.credentials, _system_uow(request)
+        principal = auth.recall_token(token, uow.clock.now())
+        if principal is None:
+            principal = await run_in_threadpool(auth.authenticate_token, uow, token=token)
     elif request.headers.get("authorization"):
         raise Unauthenticated("malformed authorization header")
     else:
-        principal = session_principal(request)
+        principal = await run_in_threadpool(session_principal, request)
     request.state.principal = principal
     return principal
 
