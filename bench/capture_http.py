@@ -1,7 +1,7 @@
 """End-to-end lead capture over HTTP under a real load generator (wrk) on loopback.
 
 Run: .venv/bin/python bench/capture_http.py [--database sqlite|postgresql --pg-url URL]
-     [--duration 20] [--connections 16] [--server-workers 2]   → one JSON line.
+     [--duration 20] [--connections 16] [--server-workers N]   → one JSON line.
 
 A fresh database is migrated and seeded, `forecourt serve` is started as its own processes, and
 wrk posts simulated leads (the demo's simulator: a live broadcast across China, European web and
@@ -106,8 +106,14 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:55432/forecourt_bench")
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--server-workers", type=int, default=2)
-    return parser.parse_args()
+    parser.add_argument("--server-workers", type=int, default=None)
+    args = parser.parse_args()
+    if args.server_workers is None:
+        # SQLite has one writer per file: a second process only meets the first at SQLite's
+        # lock, where a waiting writer sleeps in the busy handler. One process queues its
+        # writers in Python instead (db/writer_lock.py). PostgreSQL takes a process per core.
+        args.server_workers = 1 if args.database == "sqlite" else 2
+    return args
 
 
 def _prepare(url: str) -> str:

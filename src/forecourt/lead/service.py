@@ -40,12 +40,14 @@ def capture_lead(
 
 
 def _capture(uow: UnitOfWork, data: IncomingLead, idempotency_key: str | None) -> Captured:
+    # Normalising needs no database: done before the transaction, it does not hold the write
+    # lock (on SQLite, every other capture waits for that lock).
+    person = _normalised(data)
     with uow:
         if (earlier := _earlier(uow, data, idempotency_key)) is not None:
             return Captured(lead=LeadRead.model_validate(earlier), created=False)
         # The new lead's rows go in with Core INSERTs (kernel.rows): the lead object stays
         # outside the session, and what routing sets on it is written by one UPDATE at the end.
-        person = _normalised(data)
         identity = customers.resolve_person(
             uow, person=person, channel=data.channel.value, source_id=data.source_id
         )
