@@ -87,6 +87,23 @@ def test_daylight_saving_changes_do_not_shift_opening_hours(munich: BusinessCale
     assert before.astimezone(UTC).hour == 7  # CET again: 08:10 local is 07:10 UTC
 
 
+def test_a_dealer_trading_on_holidays_counts_them_as_working_days() -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    hours = {day: [["08:30", "18:30"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    shut = BusinessCalendar.of("Asia/Shanghai", hours, country="CN")
+    trading = BusinessCalendar.of("Asia/Shanghai", hours, country="CN", open_on_holidays=True)
+    national_day = datetime(2026, 10, 1, 11, 0, tzinfo=shanghai)
+    assert trading.is_holiday(national_day.date())
+    assert shut.is_holiday(national_day.date())
+    assert trading.is_open(national_day)
+    assert not shut.is_open(national_day)
+    assert trading.add(national_day, minutes(15)) == national_day + minutes(15)
+    # Shut on 1-3 October; Sunday the 4th is a weekend day inside Golden Week, not a listed
+    # public holiday, so a dealer open on Sundays counts it.
+    assert shut.add(national_day, minutes(15)) == datetime(2026, 10, 4, 8, 45, tzinfo=shanghai)
+    assert trading.elapsed(national_day, national_day + timedelta(hours=1)) == minutes(60)
+
+
 def test_a_dealer_without_any_hours_keeps_wall_clock_time() -> None:
     closed = BusinessCalendar.of("Europe/Berlin", {}, country="DE")
     start = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from forecourt.dealer.schemas import (
     RoutingPolicyData,
     RoutingStaff,
 )
-from forecourt.lead import network, routing, scoring
+from forecourt.lead import business_time, network, routing, scoring
 from forecourt.lead.routing import RouteRequest
 
 OPEN_WEEKDAYS = {d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")} | {
@@ -107,7 +107,7 @@ def test_dealers_not_carrying_the_brand_or_inactive_are_never_candidates() -> No
 
 
 def test_an_open_dealer_comes_before_a_closed_one_of_the_same_ring() -> None:
-    weekend_only = {d: [] for d in network.DAYS} | {"sat": [["09:00", "18:00"]]}
+    weekend_only = {d: [] for d in business_time.DAYS} | {"sat": [["09:00", "18:00"]]}
     net = snapshot(
         dealer("DE-MUC-01", 48.14, 11.58, opening_hours=weekend_only),
         dealer("DE-MUC-02", 48.20, 11.60),
@@ -118,13 +118,43 @@ def test_an_open_dealer_comes_before_a_closed_one_of_the_same_ring() -> None:
 
 
 def test_a_public_holiday_closes_the_dealer() -> None:
-    open_every_day = {d: [["09:00", "18:00"]] for d in network.DAYS}
+    open_every_day = {d: [["09:00", "18:00"]] for d in business_time.DAYS}
     entry = snapshot(dealer("DE-MUC-01", 48.14, 11.58, opening_hours=open_every_day)).by_code[
         "DE-MUC-01"
     ]
     assert routing.is_open(entry, TUESDAY_11_BERLIN)
-    assert routing.is_holiday("DE", CHRISTMAS_11_BERLIN.date())
+    assert business_time.is_public_holiday("DE", CHRISTMAS_11_BERLIN.date())
     assert not routing.is_open(entry, CHRISTMAS_11_BERLIN)
+
+
+GOLDEN_WEEK_11_SHANGHAI = datetime(2026, 10, 1, 3, 0, tzinfo=UTC)  # National Day, a Thursday
+EVERY_DAY = {d: [["09:00", "18:00"]] for d in business_time.DAYS}
+
+
+def shanghai(code: str, **fields: Any) -> RoutingDealer:
+    return dealer(code, 31.23, 121.47, timezone="Asia/Shanghai", opening_hours=EVERY_DAY, **fields)
+
+
+def test_a_dealer_trading_on_holidays_is_open_and_on_shift_on_one() -> None:
+    net = snapshot(shanghai("CN-SHA-01", open_on_holidays=True), shanghai("CN-SHA-02"))
+    trading, shut = net.by_code["CN-SHA-01"], net.by_code["CN-SHA-02"]
+    assert business_time.is_public_holiday("CN", GOLDEN_WEEK_11_SHANGHAI.date())
+    assert routing.is_open(trading, GOLDEN_WEEK_11_SHANGHAI)
+    assert not routing.is_open(shut, GOLDEN_WEEK_11_SHANGHAI)
+    assert all(routing.on_shift(s, trading, GOLDEN_WEEK_11_SHANGHAI) for s in trading.staff)
+    assert not any(routing.on_shift(s, shut, GOLDEN_WEEK_11_SHANGHAI) for s in shut.staff)
+    # Trading on a holiday keeps the dealer's hours: 20:00 is still after closing.
+    assert not routing.is_open(trading, GOLDEN_WEEK_11_SHANGHAI.replace(hour=12))
+
+
+def test_the_market_policy_sets_holiday_trading_unless_the_dealer_says_otherwise() -> None:
+    trading = RoutingPolicyData(open_on_holidays=True)
+    net = snapshot(shanghai("CN-SHA-01"), shanghai("CN-SHA-02", open_on_holidays=False), CN=trading)
+    assert routing.is_open(net.by_code["CN-SHA-01"], GOLDEN_WEEK_11_SHANGHAI)
+    assert not routing.is_open(net.by_code["CN-SHA-02"], GOLDEN_WEEK_11_SHANGHAI)
+    plan = routing.plan(net, request("CN", (31.23, 121.47)), GOLDEN_WEEK_11_SHANGHAI)
+    assert codes(plan) == ["CN-SHA-01", "CN-SHA-02"]
+    assert [c.open_now for c in plan.candidates] == [True, False]
 
 
 def test_a_requested_dealer_wins_when_eligible() -> None:
@@ -187,7 +217,7 @@ def test_without_a_location_the_market_s_dealers_are_offered() -> None:
 
 
 def test_round_robin_among_staff_on_shift() -> None:
-    mornings = {d: [["06:00", "09:00"]] for d in network.DAYS}
+    mornings = {d: [["06:00", "09:00"]] for d in business_time.DAYS}
     entry = snapshot(
         dealer(
             "DE-MUC-01", 48.14, 11.58, staff=[staff("Anna"), staff("Ben"), staff("Cem", mornings)]

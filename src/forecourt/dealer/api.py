@@ -70,7 +70,8 @@ def update_dealer(
     dealer_id: uuid.UUID,
     data: DealerUpdate,
 ) -> DealerRead:
-    """Change a dealer's opening hours, daily capacity, phone, e-mail or activity."""
+    """Change a dealer's opening hours, daily capacity, phone, e-mail, activity, or whether it
+    trades on public holidays (null: as its market's routing policy says)."""
     return service.update_dealer(ctx.uow, dealer_id=dealer_id, data=data)
 
 
@@ -88,7 +89,8 @@ def set_routing_policy(
     market_code: str,
     data: RoutingPolicyData,
 ) -> RoutingPolicyRead:
-    """Set how a market routes its leads: brand dealers first, staff rotation, radii, attempts."""
+    """Set how a market routes its leads: brand dealers first, staff rotation, radii, attempts,
+    and whether its dealers trade on public holidays."""
     return service.set_routing_policy(ctx.uow, market_code=market_code, data=data)
 
 

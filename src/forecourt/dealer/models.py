@@ -43,6 +43,8 @@ class Dealer(Base):
     daily_lead_capacity: Mapped[int]
     brands: Mapped[list[str]] = mapped_column(PortableJSON)
     active: Mapped[bool] = mapped_column(default=True)
+    # Whether it trades on its country's public holidays; None follows its market's policy.
+    open_on_holidays: Mapped[bool | None] = mapped_column(default=None)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -108,6 +110,8 @@ class RoutingPolicy(Base):
     staff_assignment: Mapped[str] = mapped_column(String(12), default="round_robin")
     radii_km: Mapped[list[int]] = mapped_column(PortableJSON)
     max_attempts: Mapped[int] = mapped_column(default=3)
+    # Whether the market's dealers trade on public holidays, unless a dealer says otherwise.
+    open_on_holidays: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime]
 
 

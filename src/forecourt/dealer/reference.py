@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from forecourt.dealer.models import BRAND
 from forecourt.dealer.policies import OpeningHours, check_opening_hours
-from forecourt.dealer.schemas import DealerData
+from forecourt.dealer.schemas import DealerData, MarketRoutingData
 from forecourt.kernel.errors import DomainError, InvalidInput
 
 
@@ -32,6 +32,24 @@ def load_dealers(text: str) -> list[tuple[DealerData, OpeningHours]]:
     if duplicate:
         raise InvalidInput(f"dealer {duplicate} is listed twice", dealer=duplicate, field="code")
     return dealers
+
+
+def load_market_routing(text: str, markets: set[str]) -> dict[str, MarketRoutingData]:
+    """The routing settings the file gives per market (`[routing.CN]`); InvalidInput names the
+    market and field."""
+    raw: dict[str, Any] = tomllib.loads(text).get("routing", {})
+    found: dict[str, MarketRoutingData] = {}
+    for code, entry in raw.items():
+        if code not in markets:
+            raise InvalidInput(f"routing: no market {code}", market=code, field="market")
+        try:
+            found[code] = MarketRoutingData.model_validate(entry)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = str(error["loc"][0]) if error["loc"] else "routing"
+            message = f"routing.{code}: {field}: {error['msg']}"
+            raise InvalidInput(message, market=code, field=field) from exc
+    return found
 
 
 def _dealer(entry: dict[str, Any], profiles: dict[str, Any]) -> tuple[DealerData, OpeningHours]:

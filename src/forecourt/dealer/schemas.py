@@ -35,6 +35,10 @@ class DealerRead(BaseModel):
     daily_lead_capacity: int
     brands: list[str]
     active: bool
+    open_on_holidays: bool | None = Field(
+        default=None,
+        description="Trades on public holidays; null follows the market's routing policy",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -71,6 +75,10 @@ class DealerUpdate(BaseModel):
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 ()\-]{4,30}$")
     email: EmailStr | None = None
     active: bool | None = None
+    open_on_holidays: bool | None = Field(
+        default=None,
+        description="Trades on public holidays; null follows the market's routing policy",
+    )
 
 
 class DealerDistance(BaseModel):
@@ -108,6 +116,7 @@ class DealerData(BaseModel):
     capacity: int = Field(ge=0, le=10_000)
     brands: list[str] = Field(default_factory=list)
     active: bool = True
+    open_on_holidays: bool | None = None
     staff: list[StaffData] = Field(min_length=2, max_length=4)
 
 
@@ -127,6 +136,18 @@ class RoutingPolicyData(BaseModel):
         default_factory=lambda: list(DEFAULT_RADII_KM), min_length=1, max_length=10
     )
     max_attempts: int = Field(default=3, ge=1, le=10)
+    open_on_holidays: bool = Field(
+        default=False,
+        description="The market's dealers trade on public holidays, unless a dealer says otherwise",
+    )
+
+
+class MarketRoutingData(BaseModel):
+    """A market's routing settings in the reference data file (the rest keep their defaults)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)  # TOML has real booleans: no "yes"
+
+    open_on_holidays: bool
 
 
 class RoutingPolicyRead(RoutingPolicyData):
@@ -175,6 +196,7 @@ class RoutingDealer(BaseModel):
     daily_lead_capacity: int
     brands: list[str]
     active: bool
+    open_on_holidays: bool | None = None
     staff: list[RoutingStaff]
 
 

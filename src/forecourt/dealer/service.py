@@ -15,6 +15,7 @@ from forecourt.dealer.schemas import (
     DealerDistance,
     DealerRead,
     DealerUpdate,
+    MarketRoutingData,
     RoutingDealer,
     RoutingNetwork,
     RoutingPolicyData,
@@ -59,7 +60,8 @@ def get_dealer_by_code(uow: UnitOfWork, *, code: str) -> DealerRead:
 
 
 def update_dealer(uow: UnitOfWork, *, dealer_id: uuid.UUID, data: DealerUpdate) -> DealerRead:
-    """Change a dealer's hours, capacity, contact details or activity; HQ or its market's manager."""
+    """Change a dealer's hours, capacity, contact details, activity or holiday trading; HQ or
+    its market's manager."""
     values = _update_values(data)
     with uow:
         dealer = _in_scope(
@@ -120,16 +122,30 @@ def seed_reference_data(uow: UnitOfWork) -> int:
     """Load the network of `data/dealers.toml`, inserting or updating by code; idempotent."""
     if not uow.actor.is_hq:
         raise Forbidden("only HQ loads reference data")
-    entries = reference.load_dealers(reference.read_data_file())
+    text = reference.read_data_file()
+    entries = reference.load_dealers(text)
     markets = {m.code for m in market_service.list_markets(uow)}
+    routing = reference.load_market_routing(text, markets)
     located = [(data, hours, _locate(data, markets, uow)) for data, hours in entries]
     with uow:
         existing = repository.by_code_with_staff(uow.session)
         for data, hours, city in located:
             _upsert(uow, existing.get(data.code), data, hours, city)
+        for code, settings in routing.items():
+            _seed_policy(uow, code, settings)
         _network_changed(uow)
         uow.commit()
     return len(located)
+
+
+def _seed_policy(uow: UnitOfWork, code: str, data: MarketRoutingData) -> None:
+    """Set what the reference file says of a market's routing; the rest keeps what it had."""
+    row = repository.policy(uow.session, code)
+    if row is None:
+        row = RoutingPolicy(market_code=code, **RoutingPolicyData().model_dump())
+        uow.session.add(row)
+    row.open_on_holidays = data.open_on_holidays
+    row.updated_at = uow.clock.now()
 
 
 def _sees(principal: Principal, dealer: Dealer) -> bool:
@@ -174,12 +190,16 @@ def _origin(
     return latitude, longitude
 
 
+# Fields a null may be set to: it means "as the market's routing policy says".
+_NULLABLE = frozenset({"open_on_holidays"})
+
+
 def _update_values(data: DealerUpdate) -> dict[str, Any]:
     values = data.model_dump(exclude_unset=True)
     if values.get("opening_hours") is not None:
         values["opening_hours"] = policies.check_opening_hours(values["opening_hours"])
     for field, value in values.items():
-        if value is None:
+        if value is None and field not in _NULLABLE:
             raise InvalidInput(f"{field} cannot be emptied", field=field)
     return values
 
@@ -241,6 +261,7 @@ def _dealer_values(
         "daily_lead_capacity": data.capacity,
         "brands": data.brands,
         "active": data.active,
+        "open_on_holidays": data.open_on_holidays,
     }
 
 

@@ -84,6 +84,22 @@ def reroute(uow: UnitOfWork, *, lead_id: uuid.UUID, reason: str) -> Assignment |
         return moved
 
 
+def assign_manually(
+    uow: UnitOfWork, *, lead: Lead, dealer: DealerEntry, reason: str
+) -> Assignment | None:
+    """Give a lead to a dealer a person chose, in the caller's transaction: stored as a routing
+    decision with rule "manual" and their reason, announced and clocked as routing does. Counted
+    against the dealer's day like any lead; None (nothing changed) when it is full today."""
+    work = _Routing(lead, networks.current(uow), uow.clock.now(), "manual", reason[:200])
+    turn = _slot(uow, work, dealer, routing.local_day(dealer, work.now))
+    if turn is None:
+        return None
+    chosen = Candidate(dealer, "manual", None, routing.is_open(dealer, work.now))
+    work.tried.append(chosen.as_dict() | {"full": False})
+    work.reasons.append(f"{uow.actor.email} chose {dealer.code}: {reason}")
+    return _assigned(uow, work, chosen, turn)
+
+
 def route_pending(uow: UnitOfWork, *, limit: int = 10_000) -> int:
     """Score and route leads stored without routing (status "new", e.g. bulk imports), in
     batches of one transaction each; several routers may run at once. Returns how many."""

@@ -1,7 +1,11 @@
-"""Business time: minutes that count only while a dealer is open, skipping public holidays.
+"""Business time: when a dealer is working, and minutes that count only while it is open.
+
+The one place that answers "is this dealer (or this salesperson) working at this moment": routing
+asks it which dealers are open now and who is on shift, the response clock counts its minutes.
 
 A dealer's opening hours are local ("HH:MM" intervals per weekday, "24:00" closes at midnight);
-its country's public holidays come from the `holidays` package and count as closed. Instants in
+its country's public holidays come from the `holidays` package and count as closed, unless the
+dealer trades on public holidays (its own setting, else its market's routing policy). Instants in
 and out are aware datetimes; the arithmetic walks the open intervals in UTC, so a change of
 daylight-saving time inside a closed night costs nothing and one inside an open interval counts
 the minutes that really passed.
@@ -28,14 +32,25 @@ Week = tuple[tuple[tuple[int, int], ...], ...]
 """Seven days (Monday first) of (open, close) minutes after local midnight."""
 
 
+def week(hours: Mapping[str, Sequence[Sequence[str]]]) -> Week:
+    """Opening hours or shifts as dealers keep them ({"mon": [["09:00", "18:00"]]}) as minutes
+    after local midnight, Monday first."""
+    return tuple(
+        tuple((_minutes(opens), _minutes(closes)) for opens, closes in hours.get(day, ()))
+        for day in DAYS
+    )
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
-    """When one dealer is open: its local week, its time zone and its country's holidays."""
+    """When one dealer is open: its local week, its time zone, its country's holidays and
+    whether it trades on them."""
 
     zone: ZoneInfo
     week: Week
     country: str | None = None
     subdivision: str | None = None
+    open_on_holidays: bool = False
 
     @classmethod
     def of(
@@ -43,15 +58,16 @@ class BusinessCalendar:
         timezone: str,
         opening_hours: Mapping[str, Sequence[Sequence[str]]],
         country: str | None = None,
+        *,
+        open_on_holidays: bool = False,
     ) -> BusinessCalendar:
         """A calendar from opening hours as dealers keep them ({"mon": [["09:00", "18:00"]]})."""
-        week = tuple(
-            tuple(
-                (_minutes(opens), _minutes(closes)) for opens, closes in opening_hours.get(day, ())
-            )
-            for day in DAYS
+        return cls(
+            zone=ZoneInfo(timezone),
+            week=week(opening_hours),
+            country=country,
+            open_on_holidays=open_on_holidays,
         )
-        return cls(zone=ZoneInfo(timezone), week=week, country=country)
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The instant at which `duration` of open time has passed since `start`."""
@@ -72,15 +88,22 @@ class BusinessCalendar:
             total += min(closes, end) - max(opens, start)
         return total
 
-    def is_open(self, at: datetime) -> bool:
-        """Whether the dealer is open at `at`."""
-        opens, _closes = next(self.open_spans(at))
-        return opens <= at
+    def is_open(self, at: datetime, hours: Week | None = None) -> bool:
+        """Whether the dealer is open at `at`; given `hours` (a salesperson's shifts), whether
+        someone keeping them works then. A holiday closes both unless the dealer trades on it."""
+        weekday, minute, holiday = _local(at, self.zone, self.country, self.subdivision)
+        if holiday and not self.open_on_holidays:
+            return False
+        day = (self.week if hours is None else hours)[weekday]
+        return any(opens <= minute < closes for opens, closes in day)
 
     def is_holiday(self, day: date) -> bool:
-        """Whether `day` is a public holiday where the dealer is."""
-        calendar = _holidays(self.country, self.subdivision)
-        return calendar is not None and day in calendar
+        """Whether `day` is a public holiday where the dealer is (open or not)."""
+        return is_public_holiday(self.country, day, self.subdivision)
+
+    def closed_for(self, day: date) -> bool:
+        """Whether the dealer keeps its doors shut on `day` for a public holiday."""
+        return not self.open_on_holidays and self.is_holiday(day)
 
     def open_spans(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         """The open intervals (UTC) that end after `start`, in order, without end."""
@@ -94,12 +117,40 @@ class BusinessCalendar:
         yield last, last + _FOREVER
 
     def _spans_of(self, day: date) -> Iterator[tuple[datetime, datetime]]:
-        if self.is_holiday(day):
+        if self.closed_for(day):
             return
         midnight = datetime.combine(day, time(), tzinfo=self.zone)
         for opens, closes in self.week[day.weekday()]:
             # Wall-clock arithmetic on the local day, then UTC: right across DST changes.
             yield _utc(midnight, opens), _utc(midnight, closes)
+
+
+def is_public_holiday(country: str | None, day: date, subdivision: str | None = None) -> bool:
+    """Whether `day` is a public holiday in the country (the `holidays` package); an unknown
+    country has none."""
+    if not country:
+        return False
+    return day in _year(country, subdivision, day.year)
+
+
+@functools.lru_cache(maxsize=1024)
+def _local(
+    at: datetime, zone: ZoneInfo, country: str | None, subdivision: str | None
+) -> tuple[int, int, bool]:
+    # The dealers of one routing decision share the moment and mostly a few time zones: convert
+    # once per zone, not once per dealer.
+    local = at.astimezone(zone)
+    holiday = is_public_holiday(country, local.date(), subdivision)
+    return local.weekday(), local.hour * 60 + local.minute, holiday
+
+
+@functools.cache
+def _year(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    """A country's holidays of one year, as a set: routing asks for every candidate."""
+    try:
+        return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year))
+    except NotImplementedError:  # a country the package does not know: no holidays
+        return frozenset()
 
 
 def _utc(midnight: datetime, minutes: int) -> datetime:
@@ -108,14 +159,3 @@ def _utc(midnight: datetime, minutes: int) -> datetime:
 
 def _minutes(hhmm: str) -> int:
     return int(hhmm[:2]) * 60 + int(hhmm[3:])
-
-
-@functools.cache
-def _holidays(country: str | None, subdivision: str | None) -> holidays.HolidayBase | None:
-    """A country's holiday calendar (years fill in as they are asked); None for an unknown one."""
-    if not country:
-        return None
-    try:
-        return holidays.country_holidays(country, subdiv=subdivision)
-    except NotImplementedError:
-        return None

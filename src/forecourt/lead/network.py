@@ -21,15 +21,14 @@ import numpy as np
 import numpy.typing as npt
 
 from forecourt.dealer import service as dealers
-from forecourt.dealer.policies import DAYS, EARTH_RADIUS_KM
+from forecourt.dealer.policies import EARTH_RADIUS_KM
 from forecourt.dealer.schemas import RoutingDealer, RoutingNetwork, RoutingPolicyData
 from forecourt.kernel.uow import UnitOfWork
+from forecourt.lead.business_time import BusinessCalendar, Week, week
 
 BRAND_KINDS = frozenset({"own", "franchise"})
 TAKES_LEADS = "sales"
 
-Week = tuple[tuple[tuple[int, int], ...], ...]
-"""Seven days (Monday first) of (open, close) minutes after local midnight."""
 FloatArray = npt.NDArray[np.float64]
 IndexArray = npt.NDArray[np.intp]
 CELL_DEG = 0.5
@@ -49,7 +48,8 @@ class StaffEntry:
 
 @dataclass(frozen=True, slots=True)
 class DealerEntry:
-    """A dealer as routing needs it, with everything parsed ahead of time."""
+    """A dealer as routing and the response clock need it, with everything parsed ahead of
+    time; `calendar` says when it works (hours, holidays and whether it trades on them)."""
 
     id: uuid.UUID
     code: str
@@ -58,8 +58,7 @@ class DealerEntry:
     data_region: str | None
     latitude: float
     longitude: float
-    zone: ZoneInfo
-    hours: Week
+    calendar: BusinessCalendar
     capacity: int
     takes_leads: bool
     why_not: str | None
@@ -68,6 +67,14 @@ class DealerEntry:
     @property
     def brand_dealer(self) -> bool:
         return self.kind in BRAND_KINDS
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.calendar.zone
+
+    @property
+    def hours(self) -> Week:
+        return self.calendar.week
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +160,10 @@ _DEFAULT_POLICY = RoutingPolicyData()
 
 def build(network: RoutingNetwork) -> Network:
     """The routing snapshot of the network as the dealer service returned it."""
-    entries = [_entry(d, network.data_regions.get(d.market_code)) for d in network.dealers]
+    entries = [
+        _entry(d, network.data_regions.get(d.market_code), _holiday_default(network, d))
+        for d in network.dealers
+    ]
     takers = [e for e in entries if e.takes_leads]
     by_market: dict[str, list[DealerEntry]] = {}
     by_region: dict[str, list[DealerEntry]] = {}
@@ -192,8 +202,22 @@ def area(members: list[DealerEntry]) -> Area:
     )
 
 
-def _entry(dealer: RoutingDealer, region: str | None) -> DealerEntry:
+def _holiday_default(network: RoutingNetwork, dealer: RoutingDealer) -> bool:
+    """Whether the dealer trades on public holidays: its own say, else its market's policy."""
+    if dealer.open_on_holidays is not None:
+        return dealer.open_on_holidays
+    policy = network.policies.get(dealer.market_code, _DEFAULT_POLICY)
+    return policy.open_on_holidays
+
+
+def _entry(dealer: RoutingDealer, region: str | None, open_on_holidays: bool) -> DealerEntry:
     why_not = _why_not(dealer)
+    calendar = BusinessCalendar(
+        zone=ZoneInfo(dealer.timezone),
+        week=week(dealer.opening_hours),
+        country=dealer.market_code,
+        open_on_holidays=open_on_holidays,
+    )
     return DealerEntry(
         id=dealer.id,
         code=dealer.code,
@@ -202,8 +226,7 @@ def _entry(dealer: RoutingDealer, region: str | None) -> DealerEntry:
         data_region=region,
         latitude=dealer.latitude,
         longitude=dealer.longitude,
-        zone=ZoneInfo(dealer.timezone),
-        hours=week(dealer.opening_hours),
+        calendar=calendar,
         capacity=dealer.daily_lead_capacity,
         takes_leads=why_not is None,
         why_not=why_not,
@@ -223,19 +246,6 @@ def _why_not(dealer: RoutingDealer) -> str | None:
     if dealer.daily_lead_capacity <= 0:
         return "takes no leads (daily capacity 0)"
     return None
-
-
-def week(hours: dict[str, list[list[str]]]) -> Week:
-    """Opening hours or shifts as minutes after local midnight, Monday first."""
-    return tuple(
-        tuple((_minutes(opens), _minutes(closes)) for opens, closes in hours.get(day, []))
-        for day in DAYS
-    )
-
-
-def _minutes(hhmm: str) -> int:
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 60 + int(minutes)
 
 
 # -- the cache ---------------------------------------------------------------------------------

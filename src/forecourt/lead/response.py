@@ -1,10 +1,11 @@
 """Response clocks: how fast the assigned dealer must answer a lead, and what happens if not.
 
 Each (re)assignment starts a clock in the dealer's business time (its opening hours, its
-country's public holidays) with the target of the lead's channel and priority (`sla.py`): a
-warning timer fires `warn_before` business minutes before the deadline, a breach timer at it.
-On breach the lead is re-routed to the next eligible dealer, up to the policy's limit; after
-that, or when no eligible dealer is left, it is escalated to the market manager.
+country's public holidays unless it trades on them) with the target of the lead's channel and
+priority (`sla.py`): a warning timer fires `warn_before` business minutes before the deadline, a
+breach timer at it. On breach the lead is re-routed to the next eligible dealer, up to the
+policy's limit; after that, or when no eligible dealer is left, it is escalated to the market
+manager, who assigns it to a dealer of their choice or closes it (`escalation.py`).
 
 What counts as the first response: the first contact attempt the assigned dealer logs (any
 channel, whatever its outcome), or the dealer setting the lead to contacted or beyond. Accepting
@@ -123,7 +124,7 @@ def dealer_calendar(uow: UnitOfWork, dealer_id: uuid.UUID) -> BusinessCalendar:
     entry = networks.current(uow).by_id.get(dealer_id)
     if entry is None:
         raise NotFound(f"no dealer {dealer_id} in the network", field="dealer_id")
-    return BusinessCalendar(zone=entry.zone, week=entry.hours, country=entry.market_code)
+    return entry.calendar  # the very calendar routing asks whether the dealer is open
 
 
 # Timers

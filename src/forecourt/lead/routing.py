@@ -5,10 +5,10 @@ customer asked for by name, when eligible; an existing relationship (the dealer 
 car, the one that last serviced it, the one already working an open lead of theirs); then the
 nearest eligible dealers by great-circle distance, in the smallest of the market's widening radii
 that holds any, brand (own and franchise) dealers before multibrand ones where the market's policy
-says so, dealers open now (opening hours, public holidays) before closed ones, nearest first. A
-market without an eligible dealer borrows the nearest of its data region. Daily capacity is
-checked when a candidate is taken (`DealerEntry.capacity`, counted in the database); a full one
-passes the lead to the next candidate.
+says so, dealers open now (opening hours; public holidays, unless they trade on them) before
+closed ones, nearest first. A market without an eligible dealer borrows the nearest of its data
+region. Daily capacity is checked when a candidate is taken (`DealerEntry.capacity`, counted in
+the database); a full one passes the lead to the next candidate.
 """
 
 from __future__ import annotations
@@ -17,22 +17,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache, lru_cache
-from zoneinfo import ZoneInfo
 
-import holidays
 import numpy as np
 import numpy.typing as npt
 
 from forecourt.dealer.policies import distance_km
-from forecourt.lead.network import (
-    Area,
-    DealerEntry,
-    IndexArray,
-    Network,
-    StaffEntry,
-    Week,
-)
+from forecourt.lead.network import Area, DealerEntry, IndexArray, Network, StaffEntry
 
 MAX_CANDIDATES = 8
 RING_LOOKAHEAD = 16
@@ -279,38 +269,14 @@ def local_day(dealer: DealerEntry, now: datetime) -> date:
 
 
 def is_open(dealer: DealerEntry, now: datetime) -> bool:
-    """Whether the dealer is open at `now`: its local opening hours, and not a public holiday."""
-    return _works(dealer.hours, dealer, now)
+    """Whether the dealer is open at `now`: its local opening hours, and not a public holiday
+    unless it trades on them (the dealer's calendar decides, as it does for the response clock)."""
+    return dealer.calendar.is_open(now)
 
 
 def on_shift(staff: StaffEntry, dealer: DealerEntry, now: datetime) -> bool:
     """Whether a salesperson works at `now`: their shifts, else the dealer's hours."""
-    return _works(staff.shifts or dealer.hours, dealer, now)
-
-
-def _works(week: Week, dealer: DealerEntry, now: datetime) -> bool:
-    weekday, minute, holiday = _local(now, dealer.zone, dealer.market_code)
-    return not holiday and any(opens <= minute < closes for opens, closes in week[weekday])
-
-
-@lru_cache(maxsize=1024)
-def _local(now: datetime, zone: ZoneInfo, country: str) -> tuple[int, int, bool]:
-    # The dealers of one decision share the moment and mostly a few time zones: convert once.
-    local = now.astimezone(zone)
-    return local.weekday(), local.hour * 60 + local.minute, is_holiday(country, local.date())
-
-
-def is_holiday(country: str, day: date) -> bool:
-    """Whether `day` is a public holiday in the country (the `holidays` package)."""
-    return day in _calendar(country, day.year)
-
-
-@cache
-def _calendar(country: str, year: int) -> frozenset[date]:
-    try:
-        return frozenset(holidays.country_holidays(country, years=year))
-    except NotImplementedError:  # a country the package does not know: no holidays
-        return frozenset()
+    return dealer.calendar.is_open(now, staff.shifts)
 
 
 # -- within the dealer -----------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""HTTP routes of the dealer workspace, and of speed-to-lead and escalations for the network."""
+"""HTTP routes of the dealer workspace, and of speed-to-lead and escalations for the network:
+the market manager's list of escalated leads and their actions on one."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse
 
 from forecourt.kernel.context import RequestContext, request_context
-from forecourt.lead import speed_to_lead, workspace
+from forecourt.lead import escalation, speed_to_lead, workspace
 from forecourt.lead.speed_to_lead import GroupBy
 from forecourt.lead.workspace_schemas import (
     AttentionItem,
@@ -18,6 +19,9 @@ from forecourt.lead.workspace_schemas import (
     ContactLogged,
     Decline,
     Declined,
+    EscalationAssign,
+    EscalationClose,
+    EscalationHandled,
     QueueItem,
     SpeedToLead,
     StatusChange,
@@ -93,3 +97,18 @@ def get_escalations(
 ) -> list[AttentionItem]:
     """Escalated leads and leads no dealer could take, for the market manager to handle."""
     return speed_to_lead.needing_attention(ctx.uow, market_code=market_code, limit=limit)
+
+
+@router.post("/response/escalations/{lead_id}/assign", tags=["response"])
+def assign_escalated(ctx: Ctx, lead_id: uuid.UUID, body: EscalationAssign) -> EscalationHandled:
+    """Give an escalated lead to a dealer of your choice (by code, of the lead's market), with a
+    reason; it is routed by rule "manual" and starts a fresh response clock."""
+    return escalation.assign_escalated(
+        ctx.uow, lead_id=lead_id, dealer_code=body.dealer_code, reason=body.reason
+    )
+
+
+@router.post("/response/escalations/{lead_id}/close", tags=["response"])
+def close_escalated(ctx: Ctx, lead_id: uuid.UUID, body: EscalationClose) -> EscalationHandled:
+    """Close an escalated lead as lost, with a reason."""
+    return escalation.close_escalated(ctx.uow, lead_id=lead_id, reason=body.reason)

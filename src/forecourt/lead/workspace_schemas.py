@@ -183,3 +183,32 @@ class SpeedToLead(BaseModel):
     since: datetime
     until: datetime
     rows: list[SpeedRow]
+
+
+class EscalationAssign(BaseModel):
+    """The dealer a market manager gives an escalated lead to, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dealer_code: str = Field(min_length=1, max_length=16, examples=["CN-SHA-01"])
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class EscalationClose(BaseModel):
+    """Why a market manager closes an escalated lead as lost."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class EscalationHandled(BaseModel):
+    """What the market manager did with an escalated lead: the dealer it now has and its new
+    response deadline, or lost."""
+
+    lead_id: uuid.UUID
+    status: Literal["assigned", "lost"]
+    dealer_code: str | None
+    staff_id: uuid.UUID | None
+    response_due_at: datetime | None
+    reason: str
