@@ -17,9 +17,9 @@ from datetime import date, datetime
 from forecourt.dealer import service as dealers
 from forecourt.kernel.errors import NotFound
 from forecourt.kernel.uow import UnitOfWork
+from forecourt.lead import lifecycle, repository, response, routing, scoring
 from forecourt.lead import network as networks
-from forecourt.lead import repository, response, routing, scoring
-from forecourt.lead.events import LeadAssigned, LeadStatusChanged
+from forecourt.lead.events import LeadAssigned
 from forecourt.lead.models import Lead, LeadScoreModel, RoutingDecision
 from forecourt.lead.network import DealerEntry
 from forecourt.lead.routing import Candidate, Plan, RouteRequest
@@ -296,7 +296,7 @@ def _assigned(uow: UnitOfWork, work: _Routing, chosen: Candidate, turn: int) -> 
     work.reasons += [f"chose {chosen.describe()} by rule {chosen.rule}", why]
     old_status = lead.status
     lead.dealer_id, lead.assigned_staff_id = dealer.id, staff.id if staff else None
-    lead.assigned_at, lead.status = work.now, ASSIGNED
+    lead.assigned_at = work.now
     lead.routing_attempts += 1
     _decide(uow, work, chosen, ASSIGNED, staff.id if staff else None)
     _announce(uow, work, chosen, old_status)
@@ -317,7 +317,7 @@ def _unassigned(uow: UnitOfWork, work: _Routing) -> None:
     work.reasons.append("no eligible dealer with room today")
     _decide(uow, work, None, UNASSIGNED if work.trigger == "capture" else "none_left")
     if work.trigger == "capture":
-        _status(uow, lead, UNASSIGNED, work.reasons[-1])
+        lifecycle.change_status(uow, lead, UNASSIGNED, reason=work.reasons[-1])
 
 
 def _decide(
@@ -367,20 +367,5 @@ def _announce(uow: UnitOfWork, work: _Routing, chosen: Candidate, old_status: st
             attempt=lead.routing_attempts,
         )
     )
-    if old_status != ASSIGNED:
-        _status(uow, lead, ASSIGNED, work.trigger_reason or chosen.rule, old=old_status)
-
-
-def _status(uow: UnitOfWork, lead: Lead, new: str, reason: str, old: str | None = None) -> None:
-    old_status = old if old is not None else lead.status
-    lead.status = new
-    uow.emit(
-        LeadStatusChanged(
-            lead_id=lead.id,
-            dealer_id=lead.dealer_id,
-            market_code=lead.market_code,
-            old_status=old_status,
-            new_status=new,
-            reason=reason,
-        )
-    )
+    if old_status != ASSIGNED:  # a move between dealers is announced by lead.assigned alone
+        lifecycle.change_status(uow, lead, ASSIGNED, reason=work.trigger_reason or chosen.rule)

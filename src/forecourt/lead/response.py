@@ -209,7 +209,8 @@ def escalate(uow: UnitOfWork, *, lead: Lead, reason: str) -> None:
     """Hand a lead the network failed to answer to its market manager."""
     if lead.status == "escalated":
         return
-    stop_clock(uow, lead=lead, at=uow.clock.now())
+    if lead.response_due_at is not None:  # a decline has stopped it already
+        stop_clock(uow, lead=lead, at=uow.clock.now())
     lead.escalated_at, lead.status_reason = uow.clock.now(), reason[:500]
     change_status(uow, lead, "escalated", reason=reason)
     changes = {"reason": reason}
