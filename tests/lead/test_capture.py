@@ -200,6 +200,23 @@ def test_marketing_needs_a_marketing_consent_in_force(uow: UnitOfWork) -> None:
     assert not customers.get_customer(uow, customer_id=silent.lead.customer_id).marketing_allowed
 
 
+def test_the_contact_read_carries_the_golden_record_and_the_consents(uow: UnitOfWork) -> None:
+    given = leads.capture_lead(
+        uow,
+        data=lead(
+            source_id="c-1",
+            full_name="Jana Nováková",
+            email="Jana@Example.com",
+            consents=[{"purpose": "marketing", "granted": True, "source": "web form"}],
+        ),
+    )
+    contact = customers.get_contact(uow, customer_id=given.lead.customer_id)
+    assert contact.email == "jana@example.com"
+    assert contact.display_name == "Jana Nováková"
+    assert [(c.purpose, c.granted) for c in contact.consents] == [("marketing", True)]
+    assert contact.marketing_allowed
+
+
 def test_search_finds_a_customer_by_any_identifier(uow: UnitOfWork) -> None:
     captured = leads.capture_lead(
         uow,

@@ -12,7 +12,7 @@ from forecourt.comms.models import Interaction, OutboundMessage
 from forecourt.comms.policies import MessagePurpose, Verdict, consent_verdict, template_language
 from forecourt.comms.schemas import InteractionCreate, InteractionRead, MessageRead
 from forecourt.customer import service as customers
-from forecourt.customer.schemas import CustomerProfile
+from forecourt.customer.schemas import CustomerContact
 from forecourt.kernel import timers
 from forecourt.kernel.ids import new_id
 from forecourt.kernel.uow import UnitOfWork
@@ -70,8 +70,8 @@ def record_interaction(
 ) -> InteractionRead:
     """Record an interaction by hand (a call taken, a visit) for a customer the caller may see."""
     with uow:
-        profile = customers.get_customer(uow, customer_id=customer_id)
-        entry = log_interaction(uow, customer_id=profile.id, **data.model_dump())
+        contact = customers.get_contact(uow, customer_id=customer_id)
+        entry = log_interaction(uow, customer_id=contact.id, **data.model_dump())
         uow.commit()
         return entry
 
@@ -81,8 +81,8 @@ def list_interactions(
 ) -> list[InteractionRead]:
     """A customer's interactions, newest first, if the caller may see the customer."""
     with uow:
-        profile = customers.get_customer(uow, customer_id=customer_id)
-        found = repository.interactions_of(uow.session, profile.id, min(limit, LOG_LIMIT))
+        contact = customers.get_contact(uow, customer_id=customer_id)
+        found = repository.interactions_of(uow.session, contact.id, min(limit, LOG_LIMIT))
         return [InteractionRead.model_validate(i) for i in found]
 
 
@@ -91,8 +91,8 @@ def list_messages(
 ) -> list[MessageRead]:
     """A customer's outbound messages, newest first, with their state."""
     with uow:
-        profile = customers.get_customer(uow, customer_id=customer_id)
-        found = repository.messages_of(uow.session, profile.id, min(limit, LOG_LIMIT))
+        contact = customers.get_contact(uow, customer_id=customer_id)
+        found = repository.messages_of(uow.session, contact.id, min(limit, LOG_LIMIT))
         return [MessageRead.model_validate(m) for m in found]
 
 
@@ -112,10 +112,10 @@ def queue_message(
     with uow:
         if source_key and (earlier := repository.message_by_source(uow.session, source_key)):
             return MessageRead.model_validate(earlier)
-        profile = customers.get_customer(uow, customer_id=customer_id)
-        message = _new_message(uow, profile, template, variables or {}, lead_id)
+        contact = customers.get_contact(uow, customer_id=customer_id)
+        message = _new_message(uow, contact, template, variables or {}, lead_id)
         message.purpose, message.source_key = purpose, source_key
-        verdict = _verdict(profile, message)
+        verdict = _verdict(contact, message)
         if verdict.allowed:
             timers.schedule(uow, kind=SEND_TIMER, due_at=uow.clock.now(), subject_id=message.id)
         else:
@@ -127,22 +127,22 @@ def queue_message(
 
 def _new_message(
     uow: UnitOfWork,
-    profile: CustomerProfile,
+    contact: CustomerContact,
     template: str,
     variables: dict[str, str],
     lead_id: uuid.UUID | None,
 ) -> OutboundMessage:
-    language = template_language(_market_languages(uow, profile.market_code), templates.languages())
-    names = {"customer_name": _name(profile, language)}
+    language = template_language(_market_languages(uow, contact.market_code), templates.languages())
+    names = {"customer_name": _name(contact, language)}
     rendered = templates.render(template, language, {**names, **variables})
     return OutboundMessage(
         id=new_id(),
-        customer_id=profile.id,
+        customer_id=contact.id,
         lead_id=lead_id,
         channel=EMAIL,
         template=template,
         language=rendered.language,
-        to_address=profile.email or "",
+        to_address=contact.email or "",
         subject=rendered.subject[:300],
         body=rendered.body,
         state="queued",
@@ -152,10 +152,10 @@ def _new_message(
     )
 
 
-def _name(profile: CustomerProfile, language: str) -> str:
-    if language.startswith("zh") and profile.name_hanzi:
-        return profile.name_hanzi
-    return profile.display_name or ""
+def _name(contact: CustomerContact, language: str) -> str:
+    if language.startswith("zh") and contact.name_hanzi:
+        return contact.name_hanzi
+    return contact.display_name or ""
 
 
 def _market_languages(uow: UnitOfWork, market_code: str | None) -> list[str]:
@@ -164,11 +164,11 @@ def _market_languages(uow: UnitOfWork, market_code: str | None) -> list[str]:
     return markets.get_market(uow, code=market_code).languages
 
 
-def _verdict(profile: CustomerProfile, message: OutboundMessage) -> Verdict:
+def _verdict(contact: CustomerContact, message: OutboundMessage) -> Verdict:
     if not message.to_address:
         return Verdict(False, "the customer has no e-mail address")
     purpose: MessagePurpose = "marketing" if message.purpose == "marketing" else "service"
-    return consent_verdict(purpose, message.channel, profile.consents)
+    return consent_verdict(purpose, message.channel, contact.consents)
 
 
 def send_queued(
@@ -180,8 +180,8 @@ def send_queued(
         message = repository.message(uow.session, message_id)
         if message is None or message.state != "queued":
             return message.state if message else "missing"
-        profile = customers.get_customer(uow, customer_id=message.customer_id)
-        verdict = _verdict(profile, message)
+        contact = customers.get_contact(uow, customer_id=message.customer_id)
+        verdict = _verdict(contact, message)
         if verdict.allowed:
             _try_send(uow, message, mailer, max_attempts)
         else:

@@ -69,6 +69,13 @@ class CustomerSummary(BaseModel):
     updated_at: datetime
 
 
+class CustomerContact(CustomerSummary):
+    """What reaching a customer needs: the golden record and their consents."""
+
+    consents: list[ConsentRecord]
+    marketing_allowed: bool
+
+
 class CustomerProfile(CustomerSummary):
     """The golden profile with its source identities, consent state and open reviews."""
 

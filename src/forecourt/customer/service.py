@@ -16,6 +16,7 @@ from forecourt.customer.matching.records import PersonRecord
 from forecourt.customer.models import Consent, Customer
 from forecourt.customer.schemas import (
     ConsentRecord,
+    CustomerContact,
     CustomerProfile,
     CustomerSummary,
     IdentityOutcome,
@@ -246,6 +247,23 @@ def get_customer(
             consents=consents,
             marketing_allowed=marketing_allowed(consents),
             open_reviews=repository.open_review_count(uow.session, customer.id),
+        )
+
+
+def get_contact(uow: UnitOfWork, *, customer_id: uuid.UUID) -> CustomerContact:
+    """The golden record and consents of a customer the caller may see (merged ids follow
+    through): what messaging and the interaction log need, without the source identities and
+    reviews of the full profile."""
+    with uow:
+        customer = _visible_customer(uow, customer_id)
+        consents = [
+            ConsentRecord.model_validate(c, from_attributes=True)
+            for c in repository.consents_of(uow.session, customer.id)
+        ]
+        return CustomerContact(
+            **CustomerSummary.model_validate(customer).model_dump(),
+            consents=consents,
+            marketing_allowed=marketing_allowed(consents),
         )
 
 
