@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -26,6 +27,7 @@ from forecourt.entrypoints.security import authenticate_api
 from forecourt.lead import api as lead_api
 from forecourt.lead import network as networks
 from forecourt.lead import workspace_api
+from forecourt.lead.intake import CaptureIntake
 from forecourt.market import api as market_api
 from forecourt.partner import api as partner_api
 
@@ -50,6 +52,8 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     app.state.uow_factory = container.uow
     app.state.reader_factory = container.reader
+    batching = container.engine.dialect.name == "sqlite"  # see lead.intake
+    app.state.capture_intake = CaptureIntake(container.uow, batching=batching)
     install_error_handlers(app)
     app.add_exception_handler(web.SignInRequired, _to_signin)
     app.include_router(_health_router(), prefix=API_PREFIX)
@@ -110,7 +114,12 @@ def app_from_environment() -> FastAPI:
 
     container = bootstrap()
     warm_up(container)
-    return create_app(container)
+    app = create_app(container)
+    # The reference tables just loaded (gazetteer, pinyin, phone metadata, the routing
+    # snapshot) are millions of long-lived objects: moved out of the collector's sight, a full
+    # collection no longer walks them all and pauses every request for a tenth of a second.
+    gc.freeze()
+    return app
 
 
 def warm_up(container: Container) -> None:

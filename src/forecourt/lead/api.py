@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Response
+from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from forecourt.kernel.context import RequestContext, request_context
 from forecourt.lead import explain, service
 from forecourt.lead.incoming import IncomingLead
+from forecourt.lead.intake import CaptureIntake
 from forecourt.lead.schemas import BatchResult, Captured, LeadRead, LeadRouting
 
 router = APIRouter(tags=["leads"])
@@ -21,12 +22,15 @@ ADF_TYPES = ["application/x-adf+xml", "text/xml", "application/xml"]
 @router.post("/leads", status_code=201, response_model=Captured)
 def capture_lead(
     ctx: Ctx,
+    request: Request,
     body: IncomingLead,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
     """Capture one lead; a retry with the same Idempotency-Key or (channel, source_id) returns the
-    first capture with 200 instead of creating a second lead."""
-    captured = service.capture_lead(ctx.uow, data=body, idempotency_key=idempotency_key)
+    first capture with 200 instead of creating a second lead. Leads arriving together are
+    committed together (`lead.intake`)."""
+    intake: CaptureIntake = request.app.state.capture_intake
+    captured = intake.capture(ctx.principal, body, idempotency_key)
     return JSONResponse(
         captured.model_dump(mode="json"), status_code=201 if captured.created else 200
     )

@@ -30,13 +30,31 @@ def capture_lead(
     (channel, source id) or Idempotency-Key returns the first capture instead of a second lead."""
     try:
         return _capture(uow, data, idempotency_key)
-    except IntegrityError:
-        # Two deliveries of the same lead raced past the replay check; the unique constraints let
-        # one commit, and the other answers with that capture.
-        with uow:
-            if (earlier := _earlier(uow, data, idempotency_key)) is None:
-                raise
-            return Captured(lead=LeadRead.model_validate(earlier), created=False)
+    except IntegrityError as error:
+        return _raced(uow, data, idempotency_key, error)
+
+
+def capture_joined(
+    uow: UnitOfWork, *, data: IncomingLead, idempotency_key: str | None = None
+) -> Captured:
+    """Capture one lead inside a transaction other captures share (`lead.intake`): in a
+    savepoint, so a lead that fails leaves the others' writes and events as they were."""
+    try:
+        with uow.savepoint():
+            return _capture(uow, data, idempotency_key)
+    except IntegrityError as error:
+        return _raced(uow, data, idempotency_key, error)
+
+
+def _raced(
+    uow: UnitOfWork, data: IncomingLead, idempotency_key: str | None, error: IntegrityError
+) -> Captured:
+    # Two deliveries of the same lead raced past the replay check; the unique constraints let
+    # one commit, and the other answers with that capture.
+    with uow:
+        if (earlier := _earlier(uow, data, idempotency_key)) is None:
+            raise error
+        return Captured(lead=LeadRead.model_validate(earlier), created=False)
 
 
 def _capture(uow: UnitOfWork, data: IncomingLead, idempotency_key: str | None) -> Captured:

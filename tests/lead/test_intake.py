@@ -1,0 +1,104 @@
+"""Group commit of captures: each caller gets its own answer, a failing lead loses nothing else,
+and a lead sent twice in one batch is stored once."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection
+from tests.conftest import table_count
+
+from forecourt.bootstrap import Container
+from forecourt.kernel.principal import SYSTEM
+from forecourt.lead import intake, service
+from forecourt.lead.incoming import IncomingLead
+from forecourt.lead.intake import CaptureIntake, _Waiting
+
+
+def lead(source_id: str, **fields: Any) -> IncomingLead:
+    person = {"full_name": f"Person {source_id}", "email": f"{source_id}@example.com"}
+    return IncomingLead.model_validate(
+        {"channel": "web", "source_id": source_id, "city": "Berlin", **person, **fields}
+    )
+
+
+def test_captures_arriving_together_each_get_their_own_answer(
+    container: Container, connection: Connection
+) -> None:
+    queue = CaptureIntake(container.uow, batching=True)
+    sources = [f"together-{n}" for n in range(12)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda s: queue.capture(SYSTEM, lead(s)), sources))
+    assert [a.lead.source_id for a in answers] == sources
+    assert all(a.created for a in answers)
+    assert len({a.lead.id for a in answers}) == 12
+    assert table_count(connection, "lead") == 12
+
+
+def test_a_failing_lead_loses_nothing_else_of_its_batch(
+    container: Container, connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = service._capture
+
+    def failing(uow: Any, data: IncomingLead, key: str | None) -> Any:
+        answer = real(uow, data, key)  # its rows and events are written, then it fails
+        if data.source_id == "bad":
+            raise RuntimeError("broken after writing")
+        return answer
+
+    monkeypatch.setattr(service, "_capture", failing)
+    batch = [_Waiting(SYSTEM, lead(s), None) for s in ("good-1", "bad", "good-2")]
+    CaptureIntake(container.uow, batching=True)._write(batch)
+    assert [item.done for item in batch] == [True, True, True]
+    assert isinstance(batch[1].error, RuntimeError)
+    assert batch[0].outcome().created
+    assert batch[2].outcome().created
+    assert table_count(connection, "lead") == 2
+    kept = _events_of(batch[0]) + _events_of(batch[2])
+    assert table_count(connection, "outbox") == kept  # none of the failed lead's events
+
+
+def _events_of(item: _Waiting) -> int:
+    # lead.captured, and lead.assigned with lead.status_changed when a dealer took it, or the
+    # status change to unassigned when none could.
+    return 3 if item.outcome().lead.dealer_id else 2
+
+
+def test_the_same_lead_twice_in_one_batch_is_stored_once(
+    container: Container, connection: Connection
+) -> None:
+    batch = [_Waiting(SYSTEM, lead("twice"), None) for _ in range(2)]
+    CaptureIntake(container.uow, batching=True)._write(batch)
+    first, second = batch[0].outcome(), batch[1].outcome()
+    assert first.created
+    assert not second.created
+    assert second.lead.id == first.lead.id
+    assert table_count(connection, "lead") == 1
+
+
+def test_without_batching_each_capture_commits_alone(
+    container: Container, connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(CaptureIntake, "_write", None)  # never reached
+    answer = CaptureIntake(container.uow, batching=False).capture(SYSTEM, lead("alone"))
+    assert answer.created
+    assert table_count(connection, "lead") == 1
+
+
+def test_a_batch_is_bounded(container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+    sizes: list[int] = []
+    real = CaptureIntake._write
+
+    def recording(self: CaptureIntake, batch: list[_Waiting]) -> None:
+        sizes.append(len(batch))
+        real(self, batch)
+
+    monkeypatch.setattr(intake, "MAX_BATCH", 3)
+    monkeypatch.setattr(CaptureIntake, "_write", recording)
+    queue = CaptureIntake(container.uow, batching=True)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda n: queue.capture(SYSTEM, lead(f"bounded-{n}")), range(16)))
+    assert sum(sizes) == 16
+    assert max(sizes) <= 3
