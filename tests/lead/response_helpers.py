@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from forecourt.bootstrap import Container, bootstrap
 from forecourt.config import Settings
 from forecourt.dealer import service as dealers
+from forecourt.kernel import timers
 from forecourt.kernel.clock import FixedClock
 from forecourt.kernel.principal import Principal, Role
 from forecourt.kernel.records import OutboxMessage
@@ -110,3 +111,13 @@ def staff_of(container: Container, dealer_id: uuid.UUID | None) -> UnitOfWork:
 
 def call(outcome: ContactOutcome = ContactOutcome.REACHED, **fields: object) -> ContactIn:
     return ContactIn.model_validate({"channel": ContactChannel.CALL, "outcome": outcome, **fields})
+
+
+def miss_deadlines(container: Container, clock: FixedClock, lead_id: uuid.UUID, times: int) -> None:
+    """Let the lead's response deadline pass `times` times, running the timers each time (each
+    breach re-routes it; the market's limit escalates it)."""
+    for _ in range(times):
+        due = lead_row(container.uow(), lead_id).response_due_at
+        assert due is not None
+        clock.advance(due - clock.now())
+        timers.run_due(container.uow(), container.timers)

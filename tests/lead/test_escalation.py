@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, select
 from tests.conftest import MakeCaller
-from tests.lead.response_helpers import capture, events, held_lead, lead_row
+from tests.lead.response_helpers import capture, events, held_lead, lead_row, miss_deadlines
 
 from forecourt.bootstrap import Container
 from forecourt.dealer import service as dealers
@@ -226,11 +226,7 @@ def test_a_lead_escalated_for_breaches_comes_back_if_the_chosen_dealer_misses_it
     wired: Container, clock: FixedClock, make_caller: MakeCaller, http: TestClient
 ) -> None:
     lead_id = capture(wired.uow())
-    for _ in range(3):
-        due = lead_row(wired.uow(), lead_id).response_due_at
-        assert due is not None
-        clock.advance(due - clock.now())
-        timers.run_due(wired.uow(), wired.timers)
+    miss_deadlines(wired, clock, lead_id, 3)
     assert lead_row(wired.uow(), lead_id).status == "escalated"
     germany = make_caller(Role.MARKET_MANAGER, market_codes=["DE"]).headers
     body = {"dealer_code": "DE-MUC-01", "reason": REASON}

@@ -14,6 +14,7 @@ from tests.lead.response_helpers import (
     events,
     held_lead,
     lead_row,
+    miss_deadlines,
 )
 
 from forecourt.bootstrap import Container
@@ -163,9 +164,7 @@ def test_after_the_reroute_limit_the_lead_is_escalated(
     wired: Container, clock: FixedClock, connection: Connection
 ) -> None:
     lead_id = capture(wired.uow())
-    for _ in range(3):
-        _to_deadline(wired, clock, lead_id)
-        _run(wired)
+    miss_deadlines(wired, clock, lead_id, 3)
     lead = lead_row(wired.uow(), lead_id)
     assert (lead.status, lead.sla_breaches) == ("escalated", 3)
     assert lead.escalated_at == clock.now()

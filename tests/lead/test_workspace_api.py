@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import MakeCaller
-from tests.lead.response_helpers import call, capture, lead_row, staff_of
+from tests.lead.response_helpers import call, capture, lead_row, miss_deadlines, staff_of
 
 from forecourt.bootstrap import Container
 from forecourt.dealer import service as dealers
@@ -172,11 +172,7 @@ def test_escalations_reach_the_market_manager(
     http: TestClient, wired: Container, clock: FixedClock, make_caller: MakeCaller
 ) -> None:
     lead_id = capture(wired.uow())
-    for _ in range(3):
-        due = lead_row(wired.uow(), lead_id).response_due_at
-        assert due is not None
-        clock.advance(due - clock.now())
-        timers.run_due(wired.uow(), wired.timers)
+    miss_deadlines(wired, clock, lead_id, 3)
     germany = make_caller(Role.MARKET_MANAGER, market_codes=["DE"]).headers
     listed = http.get(f"{API}/response/escalations", headers=germany).json()
     [item] = [item for item in listed if item["id"] == str(lead_id)]
