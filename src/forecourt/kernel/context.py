@@ -27,8 +27,11 @@ class RequestContext:
     uow: UnitOfWork
 
 
-def request_context(request: Request) -> RequestContext:
-    """FastAPI dependency: the verified caller of this request and their unit of work."""
+async def request_context(request: Request) -> RequestContext:
+    """FastAPI dependency: the verified caller of this request and their unit of work.
+
+    Asynchronous because it never blocks: a plain function would be sent to the thread pool,
+    a hop every API request would pay for nothing."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
         raise Unauthenticated("a credential is required")
