@@ -12,6 +12,8 @@ from tests.conftest import Caller
 from forecourt.auth import service as auth
 from forecourt.kernel.principal import Role
 from forecourt.kernel.uow import UnitOfWork
+from forecourt.lead import repository as lead_repository
+from forecourt.lead import response as response_clock
 
 PASSWORD = "console password 1"
 
@@ -186,3 +188,72 @@ def test_a_lead_row_opens_its_routing_and_score_reasons(
     missing = client.get(f"/console/leads/{uuid.uuid4()}")
     assert missing.status_code == 404
     assert "no such lead" in missing.text
+
+
+def _escalated(client: TestClient, hq: Caller, uow: UnitOfWork) -> str:
+    lead = _capture(
+        client, hq, full_name="Jan Müller", phone="+49 30 7654321", city="Berlin", country="DE"
+    )
+    with uow:
+        row = lead_repository.get_for_update(uow.session, uuid.UUID(lead["id"]))
+        assert row is not None
+        response_clock.escalate(uow, lead=row, reason="missed three deadlines")
+        uow.commit()
+    return str(lead["id"])
+
+
+def test_a_manager_assigns_an_escalated_lead_from_its_page(
+    client: TestClient, uow: UnitOfWork, hq: Caller
+) -> None:
+    lead_id = _escalated(client, hq, uow)
+    auth.create_user(
+        uow,
+        email="mgr9@example.com",
+        name="Mgr",
+        role=Role.MARKET_MANAGER,
+        password=PASSWORD,
+        market_codes=["DE"],
+    )
+    _sign_in(client, "mgr9@example.com")
+    page = client.get(f"/console/leads/{lead_id}").text
+    assert 'data-testid="escalation-actions"' in page
+    form = {
+        "action": "assign",
+        "dealer_code": "DE-MUC-01",
+        "reason": "Munich has room",
+        "csrf": _csrf(page),
+    }
+    done = client.post(f"/console/leads/{lead_id}/escalation", data=form)
+    assert done.status_code == 200
+    assert "Assigned to DE-MUC-01." in done.text
+    assert 'data-testid="escalation-actions"' not in done.text  # no longer escalated
+    again = client.post(f"/console/leads/{lead_id}/escalation", data=form)
+    assert again.status_code == 409
+    assert "only an escalated lead" in again.text
+
+
+def test_escalation_actions_need_a_manager_and_the_forms_token(
+    client: TestClient, uow: UnitOfWork, hq: Caller
+) -> None:
+    lead_id = _escalated(client, hq, uow)
+    auth.create_user(
+        uow,
+        email="staff9@example.com",
+        name="Staff",
+        role=Role.DEALER_STAFF,
+        password=PASSWORD,
+        dealer_code="DE-MUC-01",
+    )
+    _sign_in(client, "staff9@example.com")
+    page = client.get(f"/console/leads/{lead_id}")
+    assert 'data-testid="escalation-actions"' not in page.text
+    csrf = _csrf(client.get("/").text)
+    form = {"action": "close", "reason": "not ours to close", "csrf": csrf}
+    refused = client.post(f"/console/leads/{lead_id}/escalation", data=form)
+    assert refused.status_code == 403
+    assert "handled by HQ and market managers" in refused.text
+    forged = client.post(f"/console/leads/{lead_id}/escalation", data=form | {"csrf": "forged"})
+    assert forged.status_code == 403
+    assert "the form has expired" in forged.text
+    with uow:
+        assert lead_repository.get(uow.session, uuid.UUID(lead_id)).status == "escalated"

@@ -18,9 +18,9 @@ from forecourt.dealer import service as dealer
 from forecourt.entrypoints.errors import status_of
 from forecourt.entrypoints.security import session_principal
 from forecourt.kernel.errors import DomainError, Forbidden, Unauthenticated
-from forecourt.kernel.principal import SYSTEM, Principal
+from forecourt.kernel.principal import SYSTEM, Principal, Role
 from forecourt.kernel.uow import UnitOfWork
-from forecourt.lead import activity, explain
+from forecourt.lead import activity, escalation, explain
 from forecourt.market import service as market
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -135,20 +135,61 @@ def activity_feed(request: Request, viewer: Viewer) -> Response:
 
 @router.get("/console/leads/{lead_id}", response_class=HTMLResponse)
 def lead_routing(request: Request, viewer: Viewer, lead_id: uuid.UUID) -> Response:
-    """Why a lead went where it went (score and routing reasons): a fragment for HTMX, else a page."""
-    status_code = 200
+    """Why a lead went where it went (score and routing reasons): a fragment for HTMX, else a
+    page, which offers a market manager the actions on an escalated lead."""
+    return _lead_page(request, viewer, lead_id)
+
+
+def _lead_page(
+    request: Request,
+    viewer: Principal,
+    lead_id: uuid.UUID,
+    *,
+    notice: str | None = None,
+    problem: str | None = None,
+    code: int = 200,
+) -> Response:
     try:
         context: dict[str, Any] = {
             "routing": explain.routing_of(_reader(request, viewer), lead_id=lead_id)
         }
     except DomainError as exc:
         context = {"routing": None, "error": exc.message}
-        status_code = status_of(exc)
+        code = status_of(exc)
     if from_htmx(request):
         # HTMX swaps only successful answers; the message is the content either way.
         return _render(request, "_lead_routing.html", context)
-    context["viewer"] = viewer
-    return _render(request, "lead.html", context, status_code=status_code)
+    manages = viewer.is_hq or viewer.role is Role.MARKET_MANAGER
+    context |= {"viewer": viewer, "manages": manages, "notice": notice, "problem": problem}
+    return _render(request, "lead.html", context, status_code=code)
+
+
+@router.post("/console/leads/{lead_id}/escalation", response_class=HTMLResponse)
+def handle_escalation(
+    request: Request,
+    viewer: Viewer,
+    lead_id: uuid.UUID,
+    action: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+    dealer_code: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """A market manager's action on an escalated lead, from its page: give it to a dealer of
+    their choice, or close it as lost; the page again, with what happened or why not."""
+    _check_csrf(request, csrf)
+    uow = _uow(request, viewer)
+    try:
+        if action == "assign":
+            done = escalation.assign_escalated(
+                uow, lead_id=lead_id, dealer_code=dealer_code, reason=reason
+            )
+            notice = f"Assigned to {done.dealer_code}."
+        else:
+            escalation.close_escalated(uow, lead_id=lead_id, reason=reason)
+            notice = "Closed as lost."
+    except DomainError as exc:
+        return _lead_page(request, viewer, lead_id, problem=exc.message, code=status_of(exc))
+    return _lead_page(request, viewer, lead_id, notice=notice)
 
 
 @router.get("/console/nearest", response_class=HTMLResponse)
