@@ -102,11 +102,15 @@ class Shortlists:
         record: Callable[[int], PersonRecord],
     ) -> None:
         """For the records with a liftable cap: every candidate carrying their exact phone."""
-        for n in np.flatnonzero(same_phone).tolist():
+        if not lifted:
+            return
+        # Most pairs sharing a phone belong to records with no liftable cap: leave them out in
+        # one array operation, not one by one.
+        wanted = same_phone & np.isin(i, np.fromiter(lifted, dtype=np.int64, count=len(lifted)))
+        for n in np.flatnonzero(wanted).tolist():
             new, stored = int(i[n]), int(j[n])
-            if new in lifted:
-                named = bool(record(stored).name_tokens)
-                self.holders.setdefault(new, []).append((stored, named))
+            named = bool(record(stored).name_tokens)
+            self.holders.setdefault(new, []).append((stored, named))
 
     def _keep(
         self, i: Ints, j: Ints, w: Floats, caps: Ints, rank: Ints, levels: Ints, household: Floats
