@@ -1,5 +1,6 @@
 """Dealers that trade on public holidays, end to end: routing finds them open and their response
-clock runs through the holiday; a dealer that shuts starts the clock after it."""
+clock runs through the holiday; a dealer that shuts starts the clock after it. The seed has
+China's dealers trade on National Day and Labor Day and shut for Spring Festival."""
 
 from __future__ import annotations
 
@@ -20,12 +21,19 @@ from forecourt.lead.models import RoutingDecision
 
 # Thursday 1 October 2026, 11:00 in Shanghai: National Day, the first day of Golden Week.
 NATIONAL_DAY_11_SHANGHAI = datetime(2026, 10, 1, 3, 0, tzinfo=UTC)
+# Tuesday 17 February 2026, 11:00 in Shanghai: the first day of the Chinese New Year.
+SPRING_FESTIVAL_11_SHANGHAI = datetime(2026, 2, 17, 3, 0, tzinfo=UTC)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
 def golden_week(database_url: str, session_factory: sessionmaker[Session]) -> Container:
     return wire(database_url, session_factory, FixedClock(NATIONAL_DAY_11_SHANGHAI))
+
+
+@pytest.fixture
+def spring_festival(database_url: str, session_factory: sessionmaker[Session]) -> Container:
+    return wire(database_url, session_factory, FixedClock(SPRING_FESTIVAL_11_SHANGHAI))
 
 
 def _shanghai_lead(container: Container) -> object:
@@ -65,3 +73,27 @@ def test_a_dealer_that_shuts_on_holidays_starts_the_clock_after_them(
     assert lead_row(golden_week.uow(), trading).response_due_at == (
         NATIONAL_DAY_11_SHANGHAI + timedelta(minutes=15)
     )
+
+
+def test_over_spring_festival_routing_finds_the_shanghai_dealers_closed(
+    spring_festival: Container,
+) -> None:
+    lead_id = _shanghai_lead(spring_festival)
+    uow = spring_festival.uow()
+    with uow:
+        query = select(RoutingDecision).where(RoutingDecision.lead_id == lead_id)
+        decision = uow.session.scalars(query).one()
+        assert decision.candidates
+        assert not any(candidate["open_now"] for candidate in decision.candidates)
+
+
+def test_a_clock_started_over_spring_festival_counts_from_the_first_day_back(
+    spring_festival: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(assignment, "assign_new", lambda _uow, **_kw: None)
+    lead_id = _shanghai_lead(spring_festival)
+    assign(spring_festival.uow(), lead_id, "CN-SHA-02")
+    due = lead_row(spring_festival.uow(), lead_id).response_due_at
+    # Closed from the Eve (16 February) through the bridging day off of Friday the 20th;
+    # Saturday the 21st the 4S store opens at 08:30.
+    assert due == datetime(2026, 2, 21, 8, 45, tzinfo=SHANGHAI)

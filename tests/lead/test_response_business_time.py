@@ -104,6 +104,60 @@ def test_a_dealer_trading_on_holidays_counts_them_as_working_days() -> None:
     assert trading.elapsed(national_day, national_day + timedelta(hours=1)) == minutes(60)
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+EVERY_DAY_4S = {
+    day: [["08:30", "18:30"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+}
+
+
+def shanghai(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+
+
+def trading_on(*names: str) -> BusinessCalendar:
+    return BusinessCalendar.of(
+        "Asia/Shanghai", EVERY_DAY_4S, country="CN", open_on_holidays=frozenset(names)
+    )
+
+
+def test_a_dealer_trading_on_named_holidays_shuts_on_the_others() -> None:
+    golden = trading_on("National Day", "Labor Day")
+    assert golden.is_open(shanghai(2026, 10, 2, 11, 0))
+    assert golden.is_open(shanghai(2026, 5, 1, 11, 0))
+    assert golden.is_holiday(shanghai(2026, 2, 17).date())
+    assert not golden.is_open(shanghai(2026, 2, 17, 11, 0))  # Spring Festival
+    # Closed from the Eve on 16 February to the day off of Friday the 20th; open Saturday.
+    assert golden.add(shanghai(2026, 2, 17, 11, 0), minutes(15)) == shanghai(2026, 2, 21, 8, 45)
+    assert golden.elapsed(shanghai(2026, 2, 16), shanghai(2026, 2, 21, 9, 0)) == minutes(30)
+
+
+def test_a_bridging_day_off_belongs_to_the_holiday_it_extends() -> None:
+    # 6 and 7 October 2026 are days off swapped for working weekends: part of Golden Week.
+    assert trading_on("National Day").is_open(shanghai(2026, 10, 7, 11, 0))
+    assert not trading_on("Labor Day").is_open(shanghai(2026, 10, 7, 11, 0))
+    # 23 February 2026, a Monday off after the Spring Festival weekend, stays with it.
+    assert not trading_on("National Day").is_open(shanghai(2026, 2, 23, 11, 0))
+    assert trading_on("Chinese New Year (Spring Festival)").is_open(shanghai(2026, 2, 23, 11, 0))
+
+
+def test_a_day_that_is_two_holidays_opens_for_a_dealer_trading_on_either() -> None:
+    # In 2025 the Mid-Autumn Festival (6 October) fell inside Golden Week: its days off are both.
+    day_off = shanghai(2025, 10, 7, 11, 0)
+    assert trading_on("National Day").is_open(day_off)
+    assert trading_on("Mid-Autumn Festival").is_open(day_off)
+    assert not trading_on("Labor Day").is_open(day_off)
+
+
+def test_a_german_dealer_may_open_on_boxing_day_but_not_on_christmas() -> None:
+    every_day = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat")}
+    boxing_day = frozenset({"Second Day of Christmas"})
+    calendar = BusinessCalendar.of(
+        "Europe/Berlin", every_day, country="DE", open_on_holidays=boxing_day
+    )
+    assert not calendar.is_open(berlin(2026, 12, 25, 11, 0))
+    assert calendar.is_open(berlin(2026, 12, 26, 11, 0))
+
+
 def test_a_dealer_without_any_hours_keeps_wall_clock_time() -> None:
     closed = BusinessCalendar.of("Europe/Berlin", {}, country="DE")
     start = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

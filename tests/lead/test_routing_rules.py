@@ -157,6 +157,28 @@ def test_the_market_policy_sets_holiday_trading_unless_the_dealer_says_otherwise
     assert [c.open_now for c in plan.candidates] == [True, False]
 
 
+SPRING_FESTIVAL_11_SHANGHAI = datetime(2026, 2, 17, 3, 0, tzinfo=UTC)
+
+
+def test_a_market_trading_on_named_holidays_opens_on_those_and_shuts_on_the_others() -> None:
+    golden_week = RoutingPolicyData(open_on_holidays=["National Day", "Labor Day"])
+    net = snapshot(
+        shanghai("CN-SHA-01"),
+        shanghai("CN-SHA-02", open_on_holidays=["Chinese New Year (Spring Festival)"]),
+        CN=golden_week,
+    )
+    follows, own_say = net.by_code["CN-SHA-01"], net.by_code["CN-SHA-02"]
+    assert routing.is_open(follows, GOLDEN_WEEK_11_SHANGHAI)
+    assert all(routing.on_shift(s, follows, GOLDEN_WEEK_11_SHANGHAI) for s in follows.staff)
+    assert not routing.is_open(own_say, GOLDEN_WEEK_11_SHANGHAI)
+    assert not routing.is_open(follows, SPRING_FESTIVAL_11_SHANGHAI)
+    assert not any(routing.on_shift(s, follows, SPRING_FESTIVAL_11_SHANGHAI) for s in follows.staff)
+    assert routing.is_open(own_say, SPRING_FESTIVAL_11_SHANGHAI)
+    plan = routing.plan(net, request("CN", (31.23, 121.47)), SPRING_FESTIVAL_11_SHANGHAI)
+    assert codes(plan) == ["CN-SHA-02", "CN-SHA-01"]
+    assert [c.open_now for c in plan.candidates] == [True, False]
+
+
 def test_a_requested_dealer_wins_when_eligible() -> None:
     net = snapshot(dealer("DE-MUC-01", 48.14, 11.58), dealer("DE-BER-01", 52.52, 13.40))
     plan = routing.plan(net, request(requested_code="de-ber-01"), TUESDAY_11_BERLIN)

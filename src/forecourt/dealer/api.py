@@ -70,8 +70,9 @@ def update_dealer(
     dealer_id: uuid.UUID,
     data: DealerUpdate,
 ) -> DealerRead:
-    """Change a dealer's opening hours, daily capacity, phone, e-mail, activity, or whether it
-    trades on public holidays (null: as its market's routing policy says)."""
+    """Change a dealer's opening hours, daily capacity, phone, e-mail, activity, or the public
+    holidays it trades on: true (all), false (none), a list of their names, or null (as its
+    market's routing policy says)."""
     return service.update_dealer(ctx.uow, dealer_id=dealer_id, data=data)
 
 
@@ -90,7 +91,7 @@ def set_routing_policy(
     data: RoutingPolicyData,
 ) -> RoutingPolicyRead:
     """Set how a market routes its leads: brand dealers first, staff rotation, radii, attempts,
-    and whether its dealers trade on public holidays."""
+    and the public holidays its dealers trade on (true, false or a list of their names)."""
     return service.set_routing_policy(ctx.uow, market_code=market_code, data=data)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forecourt.db.base import Base
 from forecourt.db.types import PortableJSON
+from forecourt.dealer.holiday_trading import HolidayTrading, joined, split
 from forecourt.kernel.ids import new_id
 
 BRAND = "Aurelia"  # the brand's own name, as dealers list it among the brands they carry
@@ -43,14 +44,26 @@ class Dealer(Base):
     daily_lead_capacity: Mapped[int]
     brands: Mapped[list[str]] = mapped_column(PortableJSON)
     active: Mapped[bool] = mapped_column(default=True)
-    # Whether it trades on its country's public holidays; None follows its market's policy.
-    open_on_holidays: Mapped[bool | None] = mapped_column(default=None)
+    # Whether it trades on its country's public holidays (None follows its market's policy) and,
+    # when only on some, their names; read and written together as `open_on_holidays`.
+    trades_on_holidays: Mapped[bool | None] = mapped_column("open_on_holidays", default=None)
+    traded_holidays: Mapped[list[str] | None] = mapped_column(PortableJSON, default=None)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
     staff: Mapped[list[DealerStaff]] = relationship(
         back_populates="dealer", cascade="all, delete-orphan", order_by="DealerStaff.name"
     )
+
+    @property
+    def open_on_holidays(self) -> HolidayTrading | None:
+        """The public holidays it trades on: all (True), none (False), those named, or as its
+        market's policy says (None)."""
+        return joined(self.trades_on_holidays, self.traded_holidays)
+
+    @open_on_holidays.setter
+    def open_on_holidays(self, value: HolidayTrading | None) -> None:
+        self.trades_on_holidays, self.traded_holidays = split(value)
 
     @property
     def carries_brand(self) -> bool:
@@ -110,9 +123,21 @@ class RoutingPolicy(Base):
     staff_assignment: Mapped[str] = mapped_column(String(12), default="round_robin")
     radii_km: Mapped[list[int]] = mapped_column(PortableJSON)
     max_attempts: Mapped[int] = mapped_column(default=3)
-    # Whether the market's dealers trade on public holidays, unless a dealer says otherwise.
-    open_on_holidays: Mapped[bool] = mapped_column(default=False)
+    # Whether the market's dealers trade on public holidays, unless a dealer says otherwise,
+    # and, when only on some, their names; read and written together as `open_on_holidays`.
+    trades_on_holidays: Mapped[bool] = mapped_column("open_on_holidays", default=False)
+    traded_holidays: Mapped[list[str] | None] = mapped_column(PortableJSON, default=None)
     updated_at: Mapped[datetime]
+
+    @property
+    def open_on_holidays(self) -> HolidayTrading:
+        """The public holidays the market's dealers trade on: all, none or those named."""
+        return joined(self.trades_on_holidays, self.traded_holidays) or False
+
+    @open_on_holidays.setter
+    def open_on_holidays(self, value: HolidayTrading) -> None:
+        trades, self.traded_holidays = split(value)
+        self.trades_on_holidays = bool(trades)
 
 
 class DealerDailyLoad(Base):

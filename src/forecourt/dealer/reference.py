@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from forecourt.dealer import holiday_trading
 from forecourt.dealer.models import BRAND
 from forecourt.dealer.policies import OpeningHours, check_opening_hours
 from forecourt.dealer.schemas import DealerData, MarketRoutingData
@@ -35,21 +36,26 @@ def load_dealers(text: str) -> list[tuple[DealerData, OpeningHours]]:
 
 
 def load_market_routing(text: str, markets: set[str]) -> dict[str, MarketRoutingData]:
-    """The routing settings the file gives per market (`[routing.CN]`); InvalidInput names the
-    market and field."""
+    """The routing settings the file gives per market (`[routing.CN]`), holiday names checked
+    against the market's country; InvalidInput names the market and field."""
     raw: dict[str, Any] = tomllib.loads(text).get("routing", {})
-    found: dict[str, MarketRoutingData] = {}
-    for code, entry in raw.items():
-        if code not in markets:
-            raise InvalidInput(f"routing: no market {code}", market=code, field="market")
-        try:
-            found[code] = MarketRoutingData.model_validate(entry)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            field = str(error["loc"][0]) if error["loc"] else "routing"
-            message = f"routing.{code}: {field}: {error['msg']}"
-            raise InvalidInput(message, market=code, field=field) from exc
-    return found
+    return {code: _market_routing(code, entry, markets) for code, entry in raw.items()}
+
+
+def _market_routing(code: str, entry: Any, markets: set[str]) -> MarketRoutingData:
+    if code not in markets:
+        raise InvalidInput(f"routing: no market {code}", market=code, field="market")
+    try:
+        data = MarketRoutingData.model_validate(entry)
+        trading = holiday_trading.checked(code, data.open_on_holidays)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "routing"
+        message = f"routing.{code}: {field}: {error['msg']}"
+        raise InvalidInput(message, market=code, field=field) from exc
+    except InvalidInput as exc:
+        raise InvalidInput(f"routing.{code}: {exc.message}", market=code, **exc.details) from exc
+    return data.model_copy(update={"open_on_holidays": trading})
 
 
 def _dealer(entry: dict[str, Any], profiles: dict[str, Any]) -> tuple[DealerData, OpeningHours]:
@@ -66,7 +72,12 @@ def _dealer(entry: dict[str, Any], profiles: dict[str, Any]) -> tuple[DealerData
         hours = check_opening_hours(profiles[data.hours])
     except DomainError as exc:
         raise _invalid(code, "hours", exc.message) from exc
-    return data.model_copy(update={"brands": _brands(data)}), hours
+    try:
+        trading = holiday_trading.checked(data.market, data.open_on_holidays)
+    except InvalidInput as exc:
+        raise InvalidInput(f"dealer {code}: {exc.message}", dealer=code, **exc.details) from exc
+    update = {"brands": _brands(data), "open_on_holidays": trading}
+    return data.model_copy(update=update), hours
 
 
 def _brands(data: DealerData) -> list[str]:

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 DealerKind = Literal["own", "franchise", "multibrand"]
 StaffJob = Literal["sales", "service", "manager"]
+
+HolidayName = Annotated[str, Field(min_length=1, max_length=120)]
+TradesOnHolidays = bool | Annotated[list[HolidayName], Field(max_length=50)]
+"""true: every public holiday; false: none; a list: the holidays so named (English names of the
+`holidays` package, e.g. ["National Day", "Labor Day"])."""
+_DEALER_HOLIDAYS = (
+    "The public holidays it trades on: true (all), false (none) or a list of their names "
+    '(e.g. ["National Day", "Labor Day"]); null follows the market\'s routing policy'
+)
 
 
 class DealerRead(BaseModel):
@@ -35,10 +44,7 @@ class DealerRead(BaseModel):
     daily_lead_capacity: int
     brands: list[str]
     active: bool
-    open_on_holidays: bool | None = Field(
-        default=None,
-        description="Trades on public holidays; null follows the market's routing policy",
-    )
+    open_on_holidays: TradesOnHolidays | None = Field(default=None, description=_DEALER_HOLIDAYS)
     created_at: datetime
     updated_at: datetime
 
@@ -75,10 +81,7 @@ class DealerUpdate(BaseModel):
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 ()\-]{4,30}$")
     email: EmailStr | None = None
     active: bool | None = None
-    open_on_holidays: bool | None = Field(
-        default=None,
-        description="Trades on public holidays; null follows the market's routing policy",
-    )
+    open_on_holidays: TradesOnHolidays | None = Field(default=None, description=_DEALER_HOLIDAYS)
 
 
 class DealerDistance(BaseModel):
@@ -116,7 +119,7 @@ class DealerData(BaseModel):
     capacity: int = Field(ge=0, le=10_000)
     brands: list[str] = Field(default_factory=list)
     active: bool = True
-    open_on_holidays: bool | None = None
+    open_on_holidays: TradesOnHolidays | None = None
     staff: list[StaffData] = Field(min_length=2, max_length=4)
 
 
@@ -136,9 +139,12 @@ class RoutingPolicyData(BaseModel):
         default_factory=lambda: list(DEFAULT_RADII_KM), min_length=1, max_length=10
     )
     max_attempts: int = Field(default=3, ge=1, le=10)
-    open_on_holidays: bool = Field(
+    open_on_holidays: TradesOnHolidays = Field(
         default=False,
-        description="The market's dealers trade on public holidays, unless a dealer says otherwise",
+        description=(
+            "The public holidays the market's dealers trade on, unless a dealer says otherwise: "
+            'true (all), false (none) or a list of their names (e.g. ["National Day"])'
+        ),
     )
 
 
@@ -147,7 +153,7 @@ class MarketRoutingData(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)  # TOML has real booleans: no "yes"
 
-    open_on_holidays: bool
+    open_on_holidays: TradesOnHolidays
 
 
 class RoutingPolicyRead(RoutingPolicyData):
@@ -196,7 +202,7 @@ class RoutingDealer(BaseModel):
     daily_lead_capacity: int
     brands: list[str]
     active: bool
-    open_on_holidays: bool | None = None
+    open_on_holidays: TradesOnHolidays | None = None
     staff: list[RoutingStaff]
 
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from forecourt.dealer import policies, reference, repository
+from forecourt.dealer import holiday_trading, policies, reference, repository
 from forecourt.dealer.events import DealerUpdated
 from forecourt.dealer.models import Dealer, DealerStaff, RoutingPolicy
 from forecourt.dealer.schemas import (
@@ -60,8 +60,8 @@ def get_dealer_by_code(uow: UnitOfWork, *, code: str) -> DealerRead:
 
 
 def update_dealer(uow: UnitOfWork, *, dealer_id: uuid.UUID, data: DealerUpdate) -> DealerRead:
-    """Change a dealer's hours, capacity, contact details, activity or holiday trading; HQ or
-    its market's manager."""
+    """Change a dealer's hours, capacity, contact details, activity or the public holidays it
+    trades on (named ones are checked against its country's); HQ or its market's manager."""
     values = _update_values(data)
     with uow:
         dealer = _in_scope(
@@ -70,6 +70,10 @@ def update_dealer(uow: UnitOfWork, *, dealer_id: uuid.UUID, data: DealerUpdate) 
         if not policies.may_edit(uow.actor, dealer.market_code):
             raise Forbidden(
                 "only HQ or the dealer's market manager may change it", field="dealer_id"
+            )
+        if "open_on_holidays" in values:
+            values["open_on_holidays"] = holiday_trading.checked(
+                dealer.market_code, values["open_on_holidays"]
             )
         changes = dealer.change(values, uow.clock.now())
         if changes:
@@ -318,18 +322,22 @@ def get_routing_policy(uow: UnitOfWork, *, market_code: str) -> RoutingPolicyRea
 def set_routing_policy(
     uow: UnitOfWork, *, market_code: str, data: RoutingPolicyData
 ) -> RoutingPolicyRead:
-    """Set how a market routes its leads; HQ or the market's manager."""
+    """Set how a market routes its leads, and which public holidays its dealers trade on
+    (named ones are checked against the market's country); HQ or the market's manager."""
     code = market_code.upper()
     market_service.get_market(uow, code=code)
     if not policies.may_edit(uow.actor, code):
         raise Forbidden("only HQ or the market's manager sets its routing", field="market_code")
-    radii = _checked_radii(data.radii_km)
+    checked = {
+        "radii_km": _checked_radii(data.radii_km),
+        "open_on_holidays": holiday_trading.checked(code, data.open_on_holidays),
+    }
     with uow:
         row = repository.policy(uow.session, code)
         if row is None:
             row = RoutingPolicy(market_code=code)
             uow.session.add(row)
-        values = data.model_dump() | {"radii_km": radii}
+        values = data.model_dump() | checked
         for field, value in values.items():
             setattr(row, field, value)
         row.updated_at = uow.clock.now()

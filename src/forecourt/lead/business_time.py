@@ -5,7 +5,9 @@ asks it which dealers are open now and who is on shift, the response clock count
 
 A dealer's opening hours are local ("HH:MM" intervals per weekday, "24:00" closes at midnight);
 its country's public holidays come from the `holidays` package and count as closed, unless the
-dealer trades on public holidays (its own setting, else its market's routing policy). Instants in
+dealer trades on them: on all, or on those it names (its own setting, else its market's routing
+policy). The days a dealer is closed for holidays are worked out once per country, year and
+setting and kept, so asking whether a dealer is open never calls the package. Instants in
 and out are aware datetimes; the arithmetic walks the open intervals in UTC, so a change of
 daylight-saving time inside a closed night costs nothing and one inside an open interval counts
 the minutes that really passed.
@@ -15,11 +17,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays
+from forecourt.dealer.holiday_trading import names_by_day
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Look this far ahead for an open interval; a dealer with none keeps wall-clock time, so a lead
@@ -30,6 +32,9 @@ _FOREVER = timedelta(days=365 * 100)
 
 Week = tuple[tuple[tuple[int, int], ...], ...]
 """Seven days (Monday first) of (open, close) minutes after local midnight."""
+
+HolidayTrading = bool | frozenset[str]
+"""True: trades on every public holiday; False: on none; a set: on the holidays so named."""
 
 
 def week(hours: Mapping[str, Sequence[Sequence[str]]]) -> Week:
@@ -44,13 +49,17 @@ def week(hours: Mapping[str, Sequence[Sequence[str]]]) -> Week:
 @dataclass(frozen=True)
 class BusinessCalendar:
     """When one dealer is open: its local week, its time zone, its country's holidays and
-    whether it trades on them."""
+    which of them it trades on."""
 
     zone: ZoneInfo
     week: Week
     country: str | None = None
     subdivision: str | None = None
-    open_on_holidays: bool = False
+    open_on_holidays: HolidayTrading = False
+    # The days it is closed for holidays, by year: one dict look-up per question.
+    _closed_days: dict[int, frozenset[date]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def of(
@@ -59,7 +68,7 @@ class BusinessCalendar:
         opening_hours: Mapping[str, Sequence[Sequence[str]]],
         country: str | None = None,
         *,
-        open_on_holidays: bool = False,
+        open_on_holidays: HolidayTrading = False,
     ) -> BusinessCalendar:
         """A calendar from opening hours as dealers keep them ({"mon": [["09:00", "18:00"]]})."""
         return cls(
@@ -91,8 +100,8 @@ class BusinessCalendar:
     def is_open(self, at: datetime, hours: Week | None = None) -> bool:
         """Whether the dealer is open at `at`; given `hours` (a salesperson's shifts), whether
         someone keeping them works then. A holiday closes both unless the dealer trades on it."""
-        weekday, minute, holiday = _local(at, self.zone, self.country, self.subdivision)
-        if holiday and not self.open_on_holidays:
+        weekday, minute, local_date = _local(at, self.zone)
+        if self.closed_for(local_date):
             return False
         day = (self.week if hours is None else hours)[weekday]
         return any(opens <= minute < closes for opens, closes in day)
@@ -103,7 +112,11 @@ class BusinessCalendar:
 
     def closed_for(self, day: date) -> bool:
         """Whether the dealer keeps its doors shut on `day` for a public holiday."""
-        return not self.open_on_holidays and self.is_holiday(day)
+        closed = self._closed_days.get(day.year)
+        if closed is None:
+            closed = closed_days(self.country, self.subdivision, day.year, self.open_on_holidays)
+            self._closed_days[day.year] = closed
+        return day in closed
 
     def open_spans(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         """The open intervals (UTC) that end after `start`, in order, without end."""
@@ -128,29 +141,31 @@ class BusinessCalendar:
 def is_public_holiday(country: str | None, day: date, subdivision: str | None = None) -> bool:
     """Whether `day` is a public holiday in the country (the `holidays` package); an unknown
     country has none."""
-    if not country:
-        return False
-    return day in _year(country, subdivision, day.year)
+    return day in closed_days(country, subdivision, day.year, False)
+
+
+@functools.lru_cache(maxsize=4096)
+def closed_days(
+    country: str | None, subdivision: str | None, year: int, trading: HolidayTrading
+) -> frozenset[date]:
+    """The days of `year` a dealer of the country that trades on `trading` holidays is closed
+    for a public holiday: shared by every dealer of the same country and setting. A day that
+    is several holidays at once stays open if the dealer trades on any of them."""
+    if trading is True:
+        return frozenset()
+    return frozenset(
+        day
+        for day, names in names_by_day(country, year, subdivision).items()
+        if trading is False or not names & trading
+    )
 
 
 @functools.lru_cache(maxsize=1024)
-def _local(
-    at: datetime, zone: ZoneInfo, country: str | None, subdivision: str | None
-) -> tuple[int, int, bool]:
+def _local(at: datetime, zone: ZoneInfo) -> tuple[int, int, date]:
     # The dealers of one routing decision share the moment and mostly a few time zones: convert
     # once per zone, not once per dealer.
     local = at.astimezone(zone)
-    holiday = is_public_holiday(country, local.date(), subdivision)
-    return local.weekday(), local.hour * 60 + local.minute, holiday
-
-
-@functools.cache
-def _year(country: str, subdivision: str | None, year: int) -> frozenset[date]:
-    """A country's holidays of one year, as a set: routing asks for every candidate."""
-    try:
-        return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year))
-    except NotImplementedError:  # a country the package does not know: no holidays
-        return frozenset()
+    return local.weekday(), local.hour * 60 + local.minute, local.date()
 
 
 def _utc(midnight: datetime, minutes: int) -> datetime:

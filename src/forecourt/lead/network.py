@@ -24,7 +24,7 @@ from forecourt.dealer import service as dealers
 from forecourt.dealer.policies import EARTH_RADIUS_KM
 from forecourt.dealer.schemas import RoutingDealer, RoutingNetwork, RoutingPolicyData
 from forecourt.kernel.uow import UnitOfWork
-from forecourt.lead.business_time import BusinessCalendar, Week, week
+from forecourt.lead.business_time import BusinessCalendar, HolidayTrading, Week, week
 
 BRAND_KINDS = frozenset({"own", "franchise"})
 TAKES_LEADS = "sales"
@@ -49,7 +49,7 @@ class StaffEntry:
 @dataclass(frozen=True, slots=True)
 class DealerEntry:
     """A dealer as routing and the response clock need it, with everything parsed ahead of
-    time; `calendar` says when it works (hours, holidays and whether it trades on them)."""
+    time; `calendar` says when it works (hours, holidays and which of them it trades on)."""
 
     id: uuid.UUID
     code: str
@@ -202,15 +202,18 @@ def area(members: list[DealerEntry]) -> Area:
     )
 
 
-def _holiday_default(network: RoutingNetwork, dealer: RoutingDealer) -> bool:
-    """Whether the dealer trades on public holidays: its own say, else its market's policy."""
-    if dealer.open_on_holidays is not None:
-        return dealer.open_on_holidays
-    policy = network.policies.get(dealer.market_code, _DEFAULT_POLICY)
-    return policy.open_on_holidays
+def _holiday_default(network: RoutingNetwork, dealer: RoutingDealer) -> HolidayTrading:
+    """The public holidays the dealer trades on (all, none or a set of names): its own say,
+    else its market's policy."""
+    trading = dealer.open_on_holidays
+    if trading is None:
+        trading = network.policies.get(dealer.market_code, _DEFAULT_POLICY).open_on_holidays
+    return frozenset(trading) if isinstance(trading, list) else trading
 
 
-def _entry(dealer: RoutingDealer, region: str | None, open_on_holidays: bool) -> DealerEntry:
+def _entry(
+    dealer: RoutingDealer, region: str | None, open_on_holidays: HolidayTrading
+) -> DealerEntry:
     why_not = _why_not(dealer)
     calendar = BusinessCalendar(
         zone=ZoneInfo(dealer.timezone),
