@@ -18,7 +18,7 @@ from forecourt.dealer import service as dealer
 from forecourt.entrypoints.errors import status_of
 from forecourt.entrypoints.security import session_principal
 from forecourt.kernel.errors import DomainError, Forbidden, Unauthenticated
-from forecourt.kernel.principal import SYSTEM, Principal, Role
+from forecourt.kernel.principal import SYSTEM, Principal
 from forecourt.kernel.uow import UnitOfWork
 from forecourt.lead import activity, escalation, explain
 from forecourt.market import service as market
@@ -159,8 +159,7 @@ def _lead_page(
     if from_htmx(request):
         # HTMX swaps only successful answers; the message is the content either way.
         return _render(request, "_lead_routing.html", context)
-    manages = viewer.is_hq or viewer.role is Role.MARKET_MANAGER
-    context |= {"viewer": viewer, "manages": manages, "notice": notice, "problem": problem}
+    context |= {"viewer": viewer, "notice": notice, "problem": problem}
     return _render(request, "lead.html", context, status_code=code)
 
 

@@ -30,6 +30,11 @@ class Principal:
     def is_hq(self) -> bool:
         return self.role is Role.HQ
 
+    @property
+    def runs_markets(self) -> bool:
+        """HQ or a market manager: who acts on what the network could not handle."""
+        return self.role in (Role.HQ, Role.MARKET_MANAGER)
+
     def sees_market(self, market_code: str) -> bool:
         """Whether market-level data of `market_code` is within this principal's scope."""
         if self.role in (Role.MARKET_MANAGER, Role.DEALER_STAFF):

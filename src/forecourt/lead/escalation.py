@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 
 from forecourt.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
-from forecourt.kernel.principal import Principal, Role
+from forecourt.kernel.principal import Principal
 from forecourt.kernel.uow import UnitOfWork
 from forecourt.lead import assignment, response
 from forecourt.lead import network as networks
@@ -64,7 +64,7 @@ def close_escalated(uow: UnitOfWork, *, lead_id: uuid.UUID, reason: str) -> Esca
 
 
 def _require_manager(actor: Principal) -> None:
-    if not actor.is_hq and actor.role is not Role.MARKET_MANAGER:
+    if not actor.runs_markets:
         raise Forbidden("escalated leads are handled by HQ and market managers", field="role")
 
 

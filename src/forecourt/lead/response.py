@@ -41,8 +41,7 @@ KINDS = (WARN, BREACH)
 def start_clock(uow: UnitOfWork, *, lead: Lead, assigned_at: datetime) -> None:
     """Start the first-response clock of a lead just assigned to a dealer (inside the caller's
     transaction, so the clock exists exactly when the assignment does)."""
-    if lead.response_due_at is not None:  # a clock is running (a new lead has none: no query)
-        stop_clock(uow, lead=lead, at=assigned_at)
+    stop_clock(uow, lead=lead, at=assigned_at)
     if lead.dealer_id is None:
         return
     clock = _new_clock(uow, lead, assigned_at)
@@ -74,7 +73,11 @@ def _new_clock(uow: UnitOfWork, lead: Lead, started_at: datetime) -> ResponseClo
 
 
 def stop_clock(uow: UnitOfWork, *, lead: Lead, at: datetime) -> None:
-    """Stop a lead's running clock without a response (it moves to another dealer, or on)."""
+    """Stop a lead's running clock without a response (it moves to another dealer, or on).
+    Nothing to do, and no query, when none runs: a due time is set exactly while a clock runs
+    (a new lead, one answered, breached or already stopped has none)."""
+    if lead.response_due_at is None:
+        return
     timers.cancel(uow, subject_id=lead.id, kinds=KINDS)
     for clock in _open_clocks(uow, lead.id):
         clock.state, clock.stopped_at = "superseded", at
@@ -209,8 +212,7 @@ def escalate(uow: UnitOfWork, *, lead: Lead, reason: str) -> None:
     """Hand a lead the network failed to answer to its market manager."""
     if lead.status == "escalated":
         return
-    if lead.response_due_at is not None:  # a decline has stopped it already
-        stop_clock(uow, lead=lead, at=uow.clock.now())
+    stop_clock(uow, lead=lead, at=uow.clock.now())
     lead.escalated_at, lead.status_reason = uow.clock.now(), reason[:500]
     change_status(uow, lead, "escalated", reason=reason)
     changes = {"reason": reason}
