@@ -84,7 +84,7 @@ def main() -> None:
             if not wait_until_up(base):
                 sys.exit("the server did not come up")
             _wrk(base, work, bodies, token, run="warm", duration=10, connections=args.connections)
-            before = _stored_leads(url)
+            before, cpu_before = _stored_leads(url), _server_cpu_s(server.pid)
             result = _wrk(
                 base,
                 work,
@@ -95,9 +95,10 @@ def main() -> None:
                 connections=args.connections,
             )
             captured = _stored_leads(url) - before
+            server_cpu = _server_cpu_s(server.pid) - cpu_before
         finally:
             _stop(server)
-    print(json.dumps(_summary(args, result, captured)))
+    print(json.dumps(_summary(args, result, captured, server_cpu)))
 
 
 def _arguments() -> argparse.Namespace:
@@ -178,7 +179,34 @@ def _stored_leads(url: str) -> int:
     return count
 
 
-def _summary(args: argparse.Namespace, wrk: dict[str, Any], captured: int) -> dict[str, Any]:
+def _server_cpu_s(pid: int) -> float:
+    """CPU seconds (user and system) the server's processes have used so far: the process and
+    its workers, read from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for process in _tree(pid):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue  # ended in between
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def _tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        children = Path(f"/proc/{current}/task/{current}/children")
+        if children.exists():
+            todo += [int(child) for child in children.read_text().split()]
+    return found
+
+
+def _summary(
+    args: argparse.Namespace, wrk: dict[str, Any], captured: int, server_cpu: float
+) -> dict[str, Any]:
     seconds = wrk["duration_us"] / 1e6
     return {
         "bench": "capture_http",
@@ -190,6 +218,8 @@ def _summary(args: argparse.Namespace, wrk: dict[str, Any], captured: int) -> di
         "requests": wrk["requests"],
         "leads_captured": captured,
         "leads_per_s": round(captured / seconds, 1),
+        # Server CPU over the measured run per lead stored (the database server's not counted).
+        "server_cpu_ms_per_lead": round(1000 * server_cpu / max(captured, 1), 2),
         "p50_ms": round(wrk["p50_us"] / 1000, 2),
         "p90_ms": round(wrk["p90_us"] / 1000, 2),
         "p99_ms": round(wrk["p99_us"] / 1000, 2),

@@ -2,8 +2,8 @@
 
 SQLite lets one connection write at a time. A connection that finds the lock taken sleeps in
 SQLite's busy handler and polls, with sleeps that grow to 100 ms: under concurrent captures from
-a server's thread pool most of the time went to those sleeps, and the unlucky request waited a
-second or more. Threads of one process therefore queue on a `threading.Lock` per database file
+a server's thread pool much of the time went to those sleeps, and an unlucky request waited
+through many of them. Threads of one process therefore queue on a `threading.Lock` per database file
 before they BEGIN IMMEDIATE, and the lock passes to the next thread the moment the transaction's
 COMMIT or ROLLBACK has returned (not before: the next writer would meet SQLite's lock still
 held). Other processes on the same file still meet SQLite's own lock and its busy timeout.

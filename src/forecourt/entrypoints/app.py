@@ -117,7 +117,7 @@ def app_from_environment() -> FastAPI:
     app = create_app(container)
     # The reference tables just loaded (gazetteer, pinyin, phone metadata, the routing
     # snapshot) are millions of long-lived objects: moved out of the collector's sight, a full
-    # collection no longer walks them all and pauses every request for a tenth of a second.
+    # collection no longer walks them all while every request waits.
     gc.freeze()
     return app
 

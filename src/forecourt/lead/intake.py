@@ -1,7 +1,7 @@
 """Group commit for captures arriving at once: one transaction for the leads that queued.
 
-Every capture writes a dozen rows and commits; the commit and the transaction's start cost
-about a quarter of a capture on SQLite, where captures also take turns at the one writer. When
+Every capture writes a dozen rows and commits, and on SQLite captures take turns at the one
+writer, each paying for its own transaction's start and commit. When
 captures arrive together (a live show's sign-ups), the thread that finds no batch being written
 becomes the leader: it takes every capture waiting (up to `MAX_BATCH`), writes each in its own
 savepoint (a lead that fails loses nothing else), commits once, and hands every waiting thread
