@@ -1,6 +1,7 @@
 """Bulk import and bulk resolution of N leads on a fresh SQLite file.
 
 Run: .venv/bin/python bench/bulk_import.py [--leads 1000000] [--workers 2]
+                                          [--database sqlite|postgresql --pg-url URL]
      → one JSON line: wall time per phase of `leads import --bulk` (read and normalise,
      resolve, store) and of the re-cluster that follows (`customers resolve`), total,
      rows per second and peak RSS (this process, and the largest worker).
@@ -9,7 +10,8 @@ The leads are the multi-channel set of `people.multichannel` (Chinese and Europe
 through every channel, each written down the channel's own way: scripts, name orders, phone
 formats, typos, households), about 2.2 leads a person, with a marketing consent on some rows
 and a campaign code on others. The CSV is generated once into var/bench/ and reused; the
-database is rebuilt every run.
+database is rebuilt every run (a new SQLite file, or the PostgreSQL database migrated down to
+nothing and up again).
 """
 
 from __future__ import annotations
@@ -77,12 +79,17 @@ def _extras(rng: random.Random) -> list[str]:
     return [consent, code]
 
 
-def fresh_database(leads: int) -> str:
-    """A new SQLite database, migrated and seeded with the reference data."""
-    path = Path("var/bench") / f"bulk-{leads}.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{path}"
+def fresh_database(leads: int, pg_url: str | None = None) -> str:
+    """A new database, migrated and seeded with the reference data: a new SQLite file, or
+    the PostgreSQL database at `pg_url` emptied and migrated again."""
+    if pg_url is None:
+        path = Path("var/bench") / f"bulk-{leads}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    else:
+        url = pg_url
+        migrations.downgrade(url, "base")
     migrations.upgrade(url)
     container = bootstrap(Settings(database_url=url))
     market.seed_reference_data(container.uow())
@@ -127,11 +134,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:55432/forecourt_bench")
     args = parser.parse_args()
     started = time.perf_counter()
     path = lead_file(args.leads)
     generated = time.perf_counter() - started
-    url = fresh_database(args.leads)
+    url = fresh_database(args.leads, args.pg_url if args.database == "postgresql" else None)
     result = run(url, path, args.workers)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -139,7 +148,7 @@ def main() -> None:
         json.dumps(
             {
                 "bench": "bulk_import",
-                "database": "sqlite",
+                "database": args.database,
                 "leads": args.leads,
                 "workers": args.workers,
                 **result,

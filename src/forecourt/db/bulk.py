@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Table, Uuid, bindparam, delete, insert, update
+from sqlalchemy import Connection, Dialect, Table, Uuid, bindparam, delete, insert, update
 
 BATCH = 50_000
 MEMORY = 100_000  # converted values remembered per column, at most
@@ -32,14 +33,38 @@ def insert_many(
         return 0
     defaults = _defaults(table, columns)
     names = [*columns, *defaults]
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=names)
     converters = processors(conn, table, names)
+    write = _copier(conn, table, names) if conn.dialect.name == "postgresql" else None
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=names)
     for given in _batches(rows):
         # One default value per batch is enough: each row gets its own copy in SQL.
         extra = tuple(make() for make in defaults.values())
         batch = [(*row, *extra) for row in given] if extra else given
-        conn.exec_driver_sql(compiled.string, _params(compiled, names, batch, converters))
+        if write is not None:
+            write(_converted(batch, converters))
+        else:
+            conn.exec_driver_sql(compiled.string, _params(compiled, names, batch, converters))
     return len(rows)
+
+
+def _copier(
+    conn: Connection, table: Table, names: Sequence[str]
+) -> Callable[[Sequence[tuple[Any, ...]]], None]:
+    """On PostgreSQL, rows go in with COPY … FROM STDIN: the server parses a stream instead of
+    planning and answering one INSERT per row, and does its part (the index updates) in its
+    own process while this one prepares the next batch. Same transaction as `conn`."""
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a connection in use always has its driver's connection
+    quote = conn.dialect.identifier_preparer
+    columns = ", ".join(quote.quote(name) for name in names)
+    sql = f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
+
+    def write(rows: Sequence[tuple[Any, ...]]) -> None:
+        with driver.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    return write
 
 
 def update_many(
@@ -106,9 +131,21 @@ def processors(conn: Connection, table: Table, columns: Sequence[str]) -> list[P
     for name in columns:
         column_type = table.c[name].type
         process = column_type.dialect_impl(dialect).bind_processor(dialect)
-        repeats = process is not None and not isinstance(column_type, Uuid)
-        found.append(_remembering(process) if repeats and process is not None else process)
+        if process is None:
+            found.append(None)
+        elif isinstance(column_type, Uuid):
+            found.append(_uuid_processor(column_type, dialect, process))
+        else:
+            found.append(_remembering(process))
     return found
+
+
+def _uuid_processor(column_type: Uuid[Any], dialect: Dialect, process: Processor) -> Processor:
+    """Where the database has no UUID type, a UUID object goes in as its 32 hex digits: the
+    attribute read straight, without the type's general-purpose wrapper around it."""
+    if column_type.as_uuid and not (column_type.native_uuid and dialect.supports_native_uuid):
+        return operator.attrgetter("hex")
+    return process
 
 
 def _params(
@@ -162,8 +199,13 @@ def _remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """`process`, remembering the results for values that repeat in bulk data: one capture time
     for a whole batch, the same empty list of flags, the same few UTM tags."""
     memory: dict[Any, Any] = {}
+    # The time seen last and its result: a batch's rows share one capture time, and a time is
+    # immutable, so the same object needs no lookup (a list could have changed since).
+    last: list[Any] = [None, None]
 
     def run(value: Any) -> Any:
+        if value is last[0] and value is not None:
+            return last[1]
         key = _hashable(value)
         if key is None:
             return process(value)
@@ -172,6 +214,8 @@ def _remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
             if len(memory) >= MEMORY:
                 memory.clear()
             found = memory[key] = process(value)
+        if key is value:  # only a datetime is its own key
+            last[0], last[1] = value, found
         return found
 
     return run
