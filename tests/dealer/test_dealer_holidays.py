@@ -19,9 +19,11 @@ from forecourt.kernel.principal import Role
 from forecourt.kernel.uow import UnitOfWork
 from forecourt.lead import network as networks
 from forecourt.lead.business_time import HolidayTrading
+from forecourt.market import reference as market_reference
 
 API = "/api/v1"
 GOLDEN_WEEK = ["Labor Day", "National Day"]
+MARKETS = {m.code for m in market_reference.load_markets(market_reference.read_data_file())}
 
 
 def _trades(container: Container, code: str) -> HolidayTrading:
@@ -210,7 +212,7 @@ def test_a_dealer_entry_naming_an_unknown_holiday_names_the_dealer_and_field() -
         'code = "DE-MUC-01"\n', 'code = "DE-MUC-01"\nopen_on_holidays = ["Oktoberfest"]\n', 1
     )
     with pytest.raises(InvalidInput) as err:
-        reference.load_dealers(text)
+        reference.load_dealers(text, MARKETS)
     assert (err.value.details["dealer"], err.value.details["field"]) == (
         "DE-MUC-01",
         "open_on_holidays",

@@ -18,9 +18,11 @@ from forecourt.kernel.errors import Forbidden, InvalidInput, NotFound
 from forecourt.kernel.principal import Principal, Role
 from forecourt.kernel.records import AuditEntry
 from forecourt.kernel.uow import UnitOfWork
+from forecourt.market import reference as market_reference
 from forecourt.market.cities import find_city
 
 MUNICH = (48.137, 11.575)
+MARKETS = {m.code for m in market_reference.load_markets(market_reference.read_data_file())}
 WEEK = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")} | {
     "sat": [["10:00", "13:00"]],
     "sun": [],
@@ -135,7 +137,7 @@ def test_bad_opening_hours_in_a_profile_are_refused() -> None:
         '[hours.egypt]\nmon = [["10:00", "22:00"]]', '[hours.egypt]\nmon = [["22:00", "10:00"]]'
     )
     with pytest.raises(InvalidInput) as err:
-        reference.load_dealers(text)
+        reference.load_dealers(text, MARKETS)
     assert (err.value.details["dealer"], err.value.details["field"]) == ("EG-CAI-01", "hours")
 
 

@@ -70,9 +70,10 @@ def update_dealer(
     dealer_id: uuid.UUID,
     data: DealerUpdate,
 ) -> DealerRead:
-    """Change a dealer's opening hours, daily capacity, phone, e-mail, activity, or the public
-    holidays it trades on: true (all), false (none), a list of their names, or null (as its
-    market's routing policy says)."""
+    """Change a dealer's opening hours, daily capacity, phone, e-mail, activity, its subdivision
+    (the state or province whose holidays it keeps, e.g. "BY"; null: national only), or the
+    public holidays it trades on: true (all), false (none), a list of their names, or null (as
+    its market's routing policy says)."""
     return service.update_dealer(ctx.uow, dealer_id=dealer_id, data=data)
 
 

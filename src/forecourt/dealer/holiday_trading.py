@@ -1,4 +1,9 @@
-"""Which public holidays a dealer trades on: all, none, or those it names.
+"""Which public holidays a dealer trades on: all, none, or those it names; and the subdivision
+(state, province) whose holidays it keeps besides its country's.
+
+A subdivision is the code the `holidays` package takes for the dealer's country: "BY" (Bavaria)
+or "BE" (Berlin) for Germany, "9" (Vienna) for Austria, "ENG" for the United Kingdom. A dealer
+without one keeps its country's national holidays only.
 
 Holidays are named as the `holidays` package names them in English (en_US): "National Day",
 "Labor Day", "Chinese New Year (Spring Festival)" for China; "Christmas Day" for Germany. A day
@@ -12,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
 import holidays
@@ -34,28 +39,62 @@ _SATURDAY = 5
 def names_by_day(
     country: str | None, year: int, subdivision: str | None = None
 ) -> Mapping[date, frozenset[str]]:
-    """Each public holiday of a country's year with the names of the holidays it belongs to;
-    empty for an unknown country."""
+    """Each public holiday of a country's year (national, and of `subdivision` if given) with the
+    names of the holidays it belongs to; empty for an unknown country."""
     if not country:
         return {}
     return _names_by_day(country, subdivision, year)
 
 
-def known_names(country: str, today: date | None = None) -> tuple[str, ...]:
-    """The holiday names a dealer of `country` may trade on, sorted."""
+@functools.cache
+def subdivision_codes(country: str) -> tuple[str, ...]:
+    """The subdivision codes the package knows for `country` (none for an unknown country)."""
+    try:
+        return tuple(holidays.country_holidays(country).subdivisions)
+    except NotImplementedError:
+        return ()
+
+
+def checked_subdivision(country: str, value: str | None, field: str = "subdivision") -> str | None:
+    """A subdivision as the package spells it (matched without regard to case); InvalidInput
+    naming `field` and the country's known codes for one the package does not know there."""
+    if value is None:
+        return None
+    known = subdivision_codes(country)
+    found = next((code for code in known if code.casefold() == value.casefold()), None)
+    if found is None:
+        raise InvalidInput(
+            f"{field}: no subdivision {value!r} in {country}; known: {', '.join(known) or 'none'}",
+            field=field,
+            unknown=value,
+            known=list(known),
+        )
+    return found
+
+
+def known_names(
+    country: str, today: date | None = None, *, subdivisions: Iterable[str | None] = ()
+) -> tuple[str, ...]:
+    """The holiday names a dealer of `country` may trade on, sorted: its national holidays and
+    those of the given subdivisions (None: none)."""
     year = (today or date.today()).year
-    return _known_names(country, year)
+    return _known_names(country, year, tuple(sorted({s for s in subdivisions if s})))
 
 
 def checked(
-    country: str, value: HolidayTrading | None, field: str = "open_on_holidays"
+    country: str,
+    value: HolidayTrading | None,
+    field: str = "open_on_holidays",
+    *,
+    subdivisions: Iterable[str | None] = (),
 ) -> HolidayTrading | None:
     """A holiday-trading setting in canonical form: the names as the package spells them,
     sorted, without repeats (an empty list is False). InvalidInput naming `field` and the
-    country's known names for a name the package does not know there."""
+    known names (national, and of the given subdivisions) for a name the package does not
+    know there."""
     if value is None or isinstance(value, bool):
         return value
-    known = known_names(country)
+    known = known_names(country, subdivisions=subdivisions)
     by_folded = {name.casefold(): name for name in known}
     unknown = [name for name in value if name.casefold() not in by_folded]
     if unknown:
@@ -85,10 +124,14 @@ def joined(trades: bool | None, names: Sequence[str] | None) -> HolidayTrading |
 
 
 @functools.cache
-def _known_names(country: str, year: int) -> tuple[str, ...]:
+def _known_names(country: str, year: int, subdivisions: tuple[str, ...]) -> tuple[str, ...]:
     years = range(year - _YEARS_BACK, year + _YEARS_AHEAD + 1)
     found = {
-        name for y in years for names in _names_by_day(country, None, y).values() for name in names
+        name
+        for y in years
+        for subdivision in (None, *subdivisions)
+        for names in _names_by_day(country, subdivision, y).values()
+        for name in names
     }
     return tuple(sorted(found))
 
@@ -97,6 +140,8 @@ def _known_names(country: str, year: int) -> tuple[str, ...]:
 def _names_by_day(
     country: str, subdivision: str | None, year: int
 ) -> Mapping[date, frozenset[str]]:
+    if subdivision not in subdivision_codes(country):
+        subdivision = None  # one the package no longer knows: the national holidays still hold
     try:
         found = holidays.country_holidays(
             country, subdiv=subdivision, years=year, language=LANGUAGE

@@ -36,6 +36,9 @@ class Dealer(Base):
     latitude: Mapped[float]
     longitude: Mapped[float]
     timezone: Mapped[str] = mapped_column(String(64))
+    # The state or province whose public holidays it keeps besides its country's, as the
+    # `holidays` package codes it ("BY", "BE" for Germany); None: national holidays only.
+    subdivision: Mapped[str | None] = mapped_column(String(32), default=None)
     city_tier: Mapped[int | None]
     address: Mapped[str] = mapped_column(String(300))
     phone: Mapped[str] = mapped_column(String(32))

@@ -15,6 +15,12 @@ HolidayName = Annotated[str, Field(min_length=1, max_length=120)]
 TradesOnHolidays = bool | Annotated[list[HolidayName], Field(max_length=50)]
 """true: every public holiday; false: none; a list: the holidays so named (English names of the
 `holidays` package, e.g. ["National Day", "Labor Day"])."""
+Subdivision = Annotated[str, Field(min_length=1, max_length=32)]
+_SUBDIVISION = (
+    "The state or province whose public holidays the dealer keeps besides its country's, as the "
+    '`holidays` package codes it (ISO 3166-2 without the country: "BY" Bavaria, "BE" Berlin); '
+    "null: the national holidays only"
+)
 _DEALER_HOLIDAYS = (
     "The public holidays it trades on: true (all), false (none) or a list of their names "
     '(e.g. ["National Day", "Labor Day"]); null follows the market\'s routing policy'
@@ -36,6 +42,7 @@ class DealerRead(BaseModel):
     latitude: float
     longitude: float
     timezone: str
+    subdivision: str | None = Field(default=None, description=_SUBDIVISION)
     city_tier: int | None
     address: str
     phone: str
@@ -81,6 +88,7 @@ class DealerUpdate(BaseModel):
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 ()\-]{4,30}$")
     email: EmailStr | None = None
     active: bool | None = None
+    subdivision: Subdivision | None = Field(default=None, description=_SUBDIVISION)
     open_on_holidays: TradesOnHolidays | None = Field(default=None, description=_DEALER_HOLIDAYS)
 
 
@@ -112,6 +120,7 @@ class DealerData(BaseModel):
     kind: DealerKind
     market: str = Field(pattern=r"^[A-Z]{2}$")
     city: str = Field(min_length=1)
+    subdivision: Subdivision | None = None
     address: str = Field(min_length=5, max_length=300)
     phone: str = Field(pattern=r"^\+[0-9][0-9 ()\-]{4,30}$")
     email: EmailStr
@@ -198,6 +207,7 @@ class RoutingDealer(BaseModel):
     latitude: float
     longitude: float
     timezone: str
+    subdivision: str | None = None
     opening_hours: dict[str, list[list[str]]]
     daily_lead_capacity: int
     brands: list[str]

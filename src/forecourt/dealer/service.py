@@ -60,8 +60,9 @@ def get_dealer_by_code(uow: UnitOfWork, *, code: str) -> DealerRead:
 
 
 def update_dealer(uow: UnitOfWork, *, dealer_id: uuid.UUID, data: DealerUpdate) -> DealerRead:
-    """Change a dealer's hours, capacity, contact details, activity or the public holidays it
-    trades on (named ones are checked against its country's); HQ or its market's manager."""
+    """Change a dealer's hours, capacity, contact details, activity, its subdivision (whose
+    holidays it keeps) or the public holidays it trades on (named ones are checked against its
+    country's and subdivision's); HQ or its market's manager."""
     values = _update_values(data)
     with uow:
         dealer = _in_scope(
@@ -71,11 +72,7 @@ def update_dealer(uow: UnitOfWork, *, dealer_id: uuid.UUID, data: DealerUpdate) 
             raise Forbidden(
                 "only HQ or the dealer's market manager may change it", field="dealer_id"
             )
-        if "open_on_holidays" in values:
-            values["open_on_holidays"] = holiday_trading.checked(
-                dealer.market_code, values["open_on_holidays"]
-            )
-        changes = dealer.change(values, uow.clock.now())
+        changes = dealer.change(_checked_holidays(dealer, values), uow.clock.now())
         if changes:
             uow.audit(
                 "dealer.updated",
@@ -127,10 +124,10 @@ def seed_reference_data(uow: UnitOfWork) -> int:
     if not uow.actor.is_hq:
         raise Forbidden("only HQ loads reference data")
     text = reference.read_data_file()
-    entries = reference.load_dealers(text)
     markets = {m.code for m in market_service.list_markets(uow)}
+    entries = reference.load_dealers(text, markets)
     routing = reference.load_market_routing(text, markets)
-    located = [(data, hours, _locate(data, markets, uow)) for data, hours in entries]
+    located = [(data, hours, _locate(data, uow)) for data, hours in entries]
     with uow:
         existing = repository.by_code_with_staff(uow.session)
         for data, hours, city in located:
@@ -194,8 +191,9 @@ def _origin(
     return latitude, longitude
 
 
-# Fields a null may be set to: it means "as the market's routing policy says".
-_NULLABLE = frozenset({"open_on_holidays"})
+# Fields a null may be set to: "as the market's routing policy says" for the holidays traded
+# on, "national holidays only" for the subdivision.
+_NULLABLE = frozenset({"open_on_holidays", "subdivision"})
 
 
 def _update_values(data: DealerUpdate) -> dict[str, Any]:
@@ -208,11 +206,21 @@ def _update_values(data: DealerUpdate) -> dict[str, Any]:
     return values
 
 
-def _locate(data: DealerData, markets: set[str], uow: UnitOfWork) -> CityRead:
-    if data.market not in markets:
-        raise InvalidInput(
-            f"dealer {data.code}: no market {data.market}", dealer=data.code, field="market"
+def _checked_holidays(dealer: Dealer, values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with the subdivision checked against the dealer's country, and the holidays it
+    trades on against the country and the subdivision it will have."""
+    country = dealer.market_code
+    if "subdivision" in values:
+        values["subdivision"] = holiday_trading.checked_subdivision(country, values["subdivision"])
+    if "open_on_holidays" in values:
+        subdivision = values.get("subdivision", dealer.subdivision)
+        values["open_on_holidays"] = holiday_trading.checked(
+            country, values["open_on_holidays"], subdivisions=[subdivision]
         )
+    return values
+
+
+def _locate(data: DealerData, uow: UnitOfWork) -> CityRead:
     try:
         return market_service.resolve_city(uow, name=data.city, country=data.market)
     except NotFound as exc:
@@ -257,6 +265,7 @@ def _dealer_values(
         "latitude": city.latitude,
         "longitude": city.longitude,
         "timezone": city.timezone,
+        "subdivision": data.subdivision,
         "city_tier": city.tier,
         "address": data.address,
         "phone": data.phone,
@@ -323,14 +332,17 @@ def set_routing_policy(
     uow: UnitOfWork, *, market_code: str, data: RoutingPolicyData
 ) -> RoutingPolicyRead:
     """Set how a market routes its leads, and which public holidays its dealers trade on
-    (named ones are checked against the market's country); HQ or the market's manager."""
+    (named ones are checked against the holidays of the market's country and of every one of
+    its subdivisions); HQ or the market's manager."""
     code = market_code.upper()
     market_service.get_market(uow, code=code)
     if not policies.may_edit(uow.actor, code):
         raise Forbidden("only HQ or the market's manager sets its routing", field="market_code")
     checked = {
         "radii_km": _checked_radii(data.radii_km),
-        "open_on_holidays": holiday_trading.checked(code, data.open_on_holidays),
+        "open_on_holidays": holiday_trading.checked(
+            code, data.open_on_holidays, subdivisions=holiday_trading.subdivision_codes(code)
+        ),
     }
     with uow:
         row = repository.policy(uow.session, code)

@@ -4,13 +4,14 @@ The one place that answers "is this dealer (or this salesperson) working at this
 asks it which dealers are open now and who is on shift, the response clock counts its minutes.
 
 A dealer's opening hours are local ("HH:MM" intervals per weekday, "24:00" closes at midnight);
-its country's public holidays come from the `holidays` package and count as closed, unless the
-dealer trades on them: on all, or on those it names (its own setting, else its market's routing
-policy). The days a dealer is closed for holidays are worked out once per country, year and
-setting and kept, so asking whether a dealer is open never calls the package. Instants in
-and out are aware datetimes; the arithmetic walks the open intervals in UTC, so a change of
-daylight-saving time inside a closed night costs nothing and one inside an open interval counts
-the minutes that really passed.
+the public holidays of its country and of its subdivision (state, province: Bavaria keeps
+Epiphany, Berlin International Women's Day) come from the `holidays` package and count as closed,
+unless the dealer trades on them: on all, or on those it names (its own setting, else its market's
+routing policy). The days a dealer is closed for holidays are worked out once per country,
+subdivision, year and setting and kept, so asking whether a dealer is open never calls the
+package. Instants in and out are aware datetimes; the arithmetic walks the open intervals in UTC,
+so a change of daylight-saving time inside a closed night costs nothing and one inside an open
+interval counts the minutes that really passed.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ def week(hours: Mapping[str, Sequence[Sequence[str]]]) -> Week:
 
 @dataclass(frozen=True)
 class BusinessCalendar:
-    """When one dealer is open: its local week, its time zone, its country's holidays and
-    which of them it trades on."""
+    """When one dealer is open: its local week, its time zone, the holidays of its country and
+    subdivision, and which of them it trades on."""
 
     zone: ZoneInfo
     week: Week
@@ -68,6 +69,7 @@ class BusinessCalendar:
         opening_hours: Mapping[str, Sequence[Sequence[str]]],
         country: str | None = None,
         *,
+        subdivision: str | None = None,
         open_on_holidays: HolidayTrading = False,
     ) -> BusinessCalendar:
         """A calendar from opening hours as dealers keep them ({"mon": [["09:00", "18:00"]]})."""
@@ -75,6 +77,7 @@ class BusinessCalendar:
             zone=ZoneInfo(timezone),
             week=week(opening_hours),
             country=country,
+            subdivision=subdivision,
             open_on_holidays=open_on_holidays,
         )
 
@@ -118,6 +121,12 @@ class BusinessCalendar:
             self._closed_days[day.year] = closed
         return day in closed
 
+    def prepare(self, *years: int) -> None:
+        """Work out the days of `years` it is closed for holidays now, not at the first question
+        (shared with every dealer of its country, subdivision and setting)."""
+        for year in years:
+            self.closed_for(date(year, 1, 1))
+
     def open_spans(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         """The open intervals (UTC) that end after `start`, in order, without end."""
         first_day = start.astimezone(self.zone).date()
@@ -139,8 +148,8 @@ class BusinessCalendar:
 
 
 def is_public_holiday(country: str | None, day: date, subdivision: str | None = None) -> bool:
-    """Whether `day` is a public holiday in the country (the `holidays` package); an unknown
-    country has none."""
+    """Whether `day` is a public holiday in the country, nationally or in `subdivision` (the
+    `holidays` package); an unknown country has none."""
     return day in closed_days(country, subdivision, day.year, False)
 
 
@@ -148,9 +157,10 @@ def is_public_holiday(country: str | None, day: date, subdivision: str | None = 
 def closed_days(
     country: str | None, subdivision: str | None, year: int, trading: HolidayTrading
 ) -> frozenset[date]:
-    """The days of `year` a dealer of the country that trades on `trading` holidays is closed
-    for a public holiday: shared by every dealer of the same country and setting. A day that
-    is several holidays at once stays open if the dealer trades on any of them."""
+    """The days of `year` a dealer of the country and subdivision that trades on `trading`
+    holidays is closed for a public holiday: shared by every dealer of the same country,
+    subdivision and setting. A day that is several holidays at once stays open if the dealer
+    trades on any of them."""
     if trading is True:
         return frozenset()
     return frozenset(

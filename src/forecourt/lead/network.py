@@ -49,7 +49,8 @@ class StaffEntry:
 @dataclass(frozen=True, slots=True)
 class DealerEntry:
     """A dealer as routing and the response clock need it, with everything parsed ahead of
-    time; `calendar` says when it works (hours, holidays and which of them it trades on)."""
+    time; `calendar` says when it works (hours, the holidays of its country and subdivision,
+    and which of them it trades on)."""
 
     id: uuid.UUID
     code: str
@@ -158,12 +159,17 @@ class Network:
 _DEFAULT_POLICY = RoutingPolicyData()
 
 
-def build(network: RoutingNetwork) -> Network:
-    """The routing snapshot of the network as the dealer service returned it."""
+def build(network: RoutingNetwork, today: date | None = None) -> Network:
+    """The routing snapshot of the network as the dealer service returned it; given `today`,
+    with every dealer's holiday closures of this year and the next worked out, so that no
+    routing decision is the first to ask for a country and subdivision."""
     entries = [
         _entry(d, network.data_regions.get(d.market_code), _holiday_default(network, d))
         for d in network.dealers
     ]
+    if today is not None:
+        for entry in entries:
+            entry.calendar.prepare(today.year, today.year + 1)
     takers = [e for e in entries if e.takes_leads]
     by_market: dict[str, list[DealerEntry]] = {}
     by_region: dict[str, list[DealerEntry]] = {}
@@ -219,6 +225,7 @@ def _entry(
         zone=ZoneInfo(dealer.timezone),
         week=week(dealer.opening_hours),
         country=dealer.market_code,
+        subdivision=dealer.subdivision,
         open_on_holidays=open_on_holidays,
     )
     return DealerEntry(
@@ -282,7 +289,7 @@ def _current(uow: UnitOfWork) -> Network:
     with _lock:  # one thread rebuilds; the others wait for its copy
         cached = _cache.get(stamp)
         if cached is None:
-            cached = build(dealers.routing_network(uow))
+            cached = build(dealers.routing_network(uow), uow.clock.now().date())
             _remember(cached)
     return cached
 
