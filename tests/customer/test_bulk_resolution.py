@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select
 from tests.bulk_people import leads
 
 from forecourt.customer import curation, model_store
+from forecourt.customer import service as customers
 from forecourt.customer.bulk import service as bulk
 from forecourt.customer.bulk.arrivals import Arrivals, person_row
 from forecourt.customer.bulk.engine import resolve_frame
@@ -198,13 +199,8 @@ def test_a_recluster_keeps_what_people_merged_split_and_reviewed(
     assert still == "separate"
 
 
-def _bulk_and_online(
-    records: list[PersonRecord],
-    fixed: dict[int, int] | None = None,
-    model: MatchModel | None = None,
-) -> tuple[str, str]:
-    """The last record's outcome in bulk and online, given the customers of the earlier ones."""
-    model = model or default_model()
+def _frame_of(records: list[PersonRecord]) -> tuple[Frame, list[str], Any]:
+    """The bulk engine's view of `records`: the frame, and each blocking key with its record."""
     keys, owners = [], []
     for n, record in enumerate(records):
         for key in dict.fromkeys(blocking_keys(record)):
@@ -218,9 +214,37 @@ def _bulk_and_online(
         [r.city_id for r in records],
         [r.country for r in records],
     )
-    result = resolve_frame(model, frame, keys, np.array(owners, dtype=np.int64), fixed=fixed or {})
+    return frame, keys, np.array(owners, dtype=np.int64)
+
+
+def _bulk_and_online(
+    records: list[PersonRecord],
+    fixed: dict[int, int] | None = None,
+    model: MatchModel | None = None,
+    questions: dict[str, set[str]] | None = None,
+) -> tuple[str, str]:
+    """The last record's outcome in bulk and online, given the customers of the earlier ones
+    (and, when given, the open questions between them: customer label → labels asked about)."""
+    model = model or default_model()
+    frame, keys, owners = _frame_of(records)
+    asked = {int(c): {int(a) for a in about} for c, about in (questions or {}).items()}
+    result = resolve_frame(
+        model,
+        frame,
+        keys,
+        owners,
+        fixed=fixed or {},
+        first_decided=len(records) - 1 if questions is not None else 0,
+        questions=asked,
+    )
     clusters = {str(n): str(result.customer[n]) for n in range(len(records) - 1)}
-    online = resolve(model, records[-1], records[:-1], clusters=clusters)
+    online = resolve(
+        model,
+        records[-1],
+        records[:-1],
+        clusters=clusters,
+        questions=None if questions is None else lambda c: (questions or {}).get(c, set()),
+    )
     return result.decisions[len(records) - 1].outcome, online.outcome
 
 
@@ -322,3 +346,100 @@ def test_bulk_applies_the_online_sole_holder_rule(
     phone_trusting = MatchModel(2e-5, default_model().comparisons, "phone-trusting")
     bulk, online = _bulk_and_online(records, fixed, phone_trusting)
     assert bulk == online == expected
+
+
+def _cautious() -> MatchModel:
+    """The default model at a tenth of its prior: strong evidence still links, weaker goes to
+    review, so a record can be queued against a customer it is most likely part of."""
+    base = default_model()
+    return MatchModel(base.prior / 10, base.comparisons, "cautious")
+
+
+SONG = PersonRecord("0", ("song", "yanmin"), "宋燕敏", "+8613800138000", "ym@example.com", 1, "CN")
+#: Queued for review against SONG: same name and phone, another e-mail and city.
+SONG_ELSEWHERE = PersonRecord(
+    "1", SONG.name_tokens, SONG.name_hanzi, SONG.phone, "other@example.org", 2, "CN"
+)
+#: Agrees with both exactly as well: name and phone, nothing else.
+SONG_AGAIN = PersonRecord("2", SONG.name_tokens, SONG.name_hanzi, SONG.phone, None, None, "CN")
+
+
+def _walk_questions(records: list[PersonRecord], model: MatchModel) -> dict[str, set[str]]:
+    """The open questions the bulk walk leaves: each reviewed record's customer asks about its
+    candidate's customer (by customer label, as text)."""
+    frame, keys, owners = _frame_of(records)
+    result = resolve_frame(model, frame, keys, owners, fixed={})
+    questions: dict[str, set[str]] = {}
+    for n, decision in result.decisions.items():
+        if decision.outcome == "review" and decision.candidate is not None:
+            customer = str(result.customer[n])
+            questions.setdefault(customer, set()).add(str(result.customer[decision.candidate]))
+    return questions
+
+
+def test_an_open_question_is_no_rival_in_bulk_and_online() -> None:
+    model = _cautious()
+    records = [SONG, SONG_ELSEWHERE, SONG_AGAIN]
+    # The walk itself queues the second record against the first ...
+    questions = _walk_questions(records[:2], model)
+    assert questions == {"1": {"0"}}
+    # ... so the third, tying with both, links instead of going to review as well.
+    bulk, online = _bulk_and_online(records, model=model, questions=questions)
+    assert bulk == online == "link"
+
+
+def test_an_answered_question_leaves_a_real_tie() -> None:
+    # A person kept the second record apart: no open question, the two customers tie.
+    bulk, online = _bulk_and_online(
+        [SONG, SONG_ELSEWHERE, SONG_AGAIN], {0: 0, 1: 1}, _cautious(), questions={}
+    )
+    assert bulk == online == "review"
+
+
+def _song(source_id: str, email: str | None = None, city: str | None = None) -> Any:
+    """宋燕敏 on one phone, with the given e-mail and city, normalised."""
+    return normalise_person(
+        record_id=source_id,
+        full_name="宋燕敏",
+        phone="13800138000",
+        email=email,
+        city=city,
+        country="CN",
+    )
+
+
+def test_a_lead_tying_with_its_own_pending_review_links_online(uow: UnitOfWork) -> None:
+    _activate(uow, _cautious())
+
+    def resolve_lead(source_id: str, email: str | None, city: str | None) -> Any:
+        person = _song(source_id, email, city)
+        return customers.resolve_person(uow, person=person, channel="web", source_id=source_id)
+
+    first = resolve_lead("song-1", "ym@example.com", "Beijing")
+    queued = resolve_lead("song-2", "other@example.org", "Shanghai")
+    assert (first.outcome, queued.outcome) == ("new", "review")
+
+    again = resolve_lead("song-3", None, None)
+    assert again.outcome == "linked"
+    assert again.customer_id in {first.customer_id, queued.customer_id}
+
+    # Once a person answers "not the same", the two customers are a real tie again.
+    (review,) = curation.list_reviews(uow)
+    curation.decide_review(uow, review_id=review.id, same_person=False, reason="two people")
+    assert resolve_lead("song-4", None, None).outcome == "review"
+    model_store.forget()
+
+
+def test_bulk_arrivals_see_the_stored_open_questions(uow: UnitOfWork) -> None:
+    _activate(uow, _cautious())
+    people = [("song-1", "ym@example.com", "Beijing"), ("song-2", "other@example.org", "Shanghai")]
+    for source_id, email, city in people:
+        person = _song(source_id, email, city)
+        customers.resolve_person(uow, person=person, channel="web", source_id=source_id)
+    arrivals = Arrivals()
+    arrivals.add("web", "song-3", person_row(_song("song-3")))
+
+    (placed,) = bulk.store_arrivals(uow, arrivals=arrivals)
+
+    assert placed.outcome == "linked"  # the stored review is an open question, not a rival
+    model_store.forget()

@@ -71,12 +71,15 @@ def candidates(
     params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(keys)}
     caps = (limits.get(key_kind(key), DEFAULT_KEY_LIMIT) + 1 for key in keys)
     params.update({f"c{i}": cap for i, cap in enumerate(caps)})
-    return session.execute(_candidates_query(len(keys)), params).all()
+    # On the connection, not through the session: a text statement needs none of the ORM's
+    # execution path, and this runs for every lead.
+    return session.connection().execute(_candidates_query(len(keys)), params).all()
 
 
 # The hottest statement of capture is written out and built once per key count: building it
 # from expressions cost more than running it. Rows come back as the driver gives them (ids as
-# text on SQLite): scoring only compares them, and the caller turns the one kept into a UUID.
+# text on SQLite), in CANDIDATE_COLUMNS order: scoring only compares the ids, and the caller
+# turns the one kept into a UUID.
 @functools.cache
 def _candidates_query(count: int) -> TextClause:
     usable = " UNION ALL ".join(
@@ -237,3 +240,16 @@ def identities_of_ids(session: Session, ids: Sequence[uuid.UUID]) -> Sequence[So
 
 def active_models(session: Session) -> Sequence[StoredMatchModel]:
     return session.scalars(select(StoredMatchModel).where(StoredMatchModel.active.is_(True))).all()
+
+
+def open_questions(session: Session, customer_id: uuid.UUID) -> set[uuid.UUID]:
+    """The customers that open reviews of this customer's identities ask about."""
+    stmt = (
+        select(MatchReview.candidate_customer_id)
+        .join(SourceIdentity, MatchReview.identity_id == SourceIdentity.id)
+        .where(
+            SourceIdentity.customer_id == customer_id,
+            MatchReview.status == "open",
+        )
+    )
+    return set(session.scalars(stmt))

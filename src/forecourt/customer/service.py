@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from forecourt.customer import golden, model_store, repository
 from forecourt.customer.matching.blocking import KEY_LIMITS, blocking_keys
-from forecourt.customer.matching.decide import CandidateScore, Resolution, resolve
+from forecourt.customer.matching.decide import CandidateScore, OpenQuestions, Resolution, resolve
 from forecourt.customer.matching.normalise import NormalisedPerson, normalise_person
 from forecourt.customer.matching.records import PersonRecord
 from forecourt.customer.models import Consent, Customer
@@ -41,15 +41,28 @@ def resolve_person(
         record = person.record
         keys = blocking_keys(record)
         found = repository.candidates(uow.session, keys, KEY_LIMITS) if keys else []
+        candidates, clusters = _candidate_records(found)
         decision = resolve(
             model_store.active(uow.session),
             record,
-            [_record_of(i) for i in found],
-            clusters={str(i.id): str(i.customer_id) for i in found},
+            candidates,
+            clusters=clusters,
+            questions=_open_questions(uow, clusters),
         )
         outcome = _apply(uow, person, Source(channel, source_id), keys, decision)
         uow.commit()
         return outcome
+
+
+def _open_questions(uow: UnitOfWork, clusters: Mapping[str, str]) -> OpenQuestions:
+    """The customers a candidate customer's open reviews ask about, named as in `clusters`."""
+    named = {uuid.UUID(text): text for text in set(clusters.values())}
+
+    def asked(customer: str) -> set[str]:
+        found = repository.open_questions(uow.session, uuid.UUID(customer))
+        return {named[c] for c in found if c in named}
+
+    return asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +106,7 @@ def _apply(
 
 def _evidence(decision: Resolution) -> list[dict[str, Any]]:
     """The best candidate's evidence, field by field, as stored with the decision."""
-    return [asdict(item) for item in decision.best.score.evidence] if decision.best else []
+    return [item.as_dict() for item in decision.best.score.evidence] if decision.best else []
 
 
 def _linked_customer(decision: Resolution) -> uuid.UUID:
@@ -197,6 +210,23 @@ def _record_of(identity: Candidate) -> PersonRecord:
         city_id=identity.city_id,
         country=identity.country,
     )
+
+
+def _candidate_records(
+    rows: Iterable[Sequence[Any]],
+) -> tuple[list[PersonRecord], dict[str, str]]:
+    """The matching view of fetched candidate rows (`repository.CANDIDATE_COLUMNS`, in that
+    order), as `_record_of` makes it, and the customer of each (record id → customer id).
+    Columns are read by position: by name, a row's attribute lookups cost more per candidate
+    than building the record."""
+    records: list[PersonRecord] = []
+    clusters: dict[str, str] = {}
+    for identity_id, customer_id, name_key, name_hanzi, phone, email, city_id, country in rows:
+        record_id = str(identity_id)
+        tokens = tuple(name_key.split()) if name_key else ()
+        records.append(PersonRecord(record_id, tokens, name_hanzi, phone, email, city_id, country))
+        clusters[record_id] = str(customer_id)
+    return records, clusters
 
 
 def record_consents(

@@ -9,13 +9,15 @@ the identity records whatever the outcome. A candidate the guard caps only for w
 name (`decide.LIFTABLE`) keeps its household weight, and the record keeps the holders of its
 exact phone among all its candidates (not only the shortlisted ones), so that the walk can
 apply the sole-holder rule as the online path does. The walk in arrival order then needs each
-earlier record's customer, which is why it runs last and record by record.
+earlier record's customer, and which customers are open questions about which (a record queued
+for review asks about its candidate's customer: `decide.open_question`), which is why it runs
+last and record by record.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +32,7 @@ from forecourt.customer.matching.decide import (
     contact_guard,
     contests,
     household_weight,
+    open_question,
     sole_holder_odds,
 )
 from forecourt.customer.matching.records import PersonRecord
@@ -153,21 +156,36 @@ class Decision:
 
 
 NEW_DECISION = Decision("new", None)
+#: Per customer (its label), the customers its open reviews ask about.
+Questions = Mapping[int, Collection[int]]
+_NONE: frozenset[int] = frozenset()
 
 
 def decide(
-    shortlist: list[Candidate], customer_of: list[int], holders: Holders | None = None
+    shortlist: list[Candidate],
+    customer_of: list[int],
+    holders: Holders | None = None,
+    questions: Questions | None = None,
 ) -> Decision:
-    """The online outcome from a shortlist (best first), the customers of earlier records and
-    the holders of the record's phone: a rival is a candidate of another customer scoring
-    within MARGIN of the best that agrees as well or more closely than the best somewhere
-    (`decide.contests`); a liftable cap links when the best's customer is the sole holder."""
+    """The online outcome from a shortlist (best first), the customers of earlier records, the
+    holders of the record's phone and the open questions: a rival is a candidate of another
+    customer scoring within MARGIN of the best that agrees as well or more closely than the
+    best somewhere (`decide.contests`), unless the two customers are one open question; a
+    liftable cap links when the best's customer is the sole holder."""
     if not shortlist:
         return NEW_DECISION
     best, best_w, best_p, best_cap, best_levels, household = shortlist[0]
     owner = customer_of[best]
+    known = questions or {}
+
+    def asked(customer: Hashable) -> Collection[Hashable]:
+        return known.get(customer, _NONE) if isinstance(customer, int) else _NONE
+
     if any(
-        customer_of[j] != owner and w > best_w - MARGIN and contests(levels, best_levels)
+        customer_of[j] != owner
+        and w > best_w - MARGIN
+        and contests(levels, best_levels)
+        and not open_question(customer_of[j], owner, asked)
         for j, w, _, _, levels, _ in shortlist[1:]
     ):
         return Decision("review", best)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from forecourt.customer.bulk.decide import NEW_DECISION as NEW
-from forecourt.customer.bulk.decide import Decision, Shortlists, decide
+from forecourt.customer.bulk.decide import Decision, Questions, Shortlists, decide
 from forecourt.customer.bulk.frame import Frame
 from forecourt.customer.bulk.levels import (
     TermFrequencies,
@@ -44,11 +44,13 @@ def resolve_frame(
     *,
     fixed: Mapping[int, int],
     first_decided: int = 0,
+    questions: Questions | None = None,
     limits: Mapping[str, int] = KEY_LIMITS,
     progress: Progress | None = None,
 ) -> Resolved:
     """Decide every record from `first_decided` on that is not `fixed` (record → customer
-    position), as the online path would had the records arrived one by one in this order."""
+    position), as the online path would had the records arrived one by one in this order;
+    `questions`: the open reviews of the fixed records (customer → customers asked about)."""
     check_supported(model)
     shortlists = _shortlists(model, frame, keys, key_records, first_decided, limits, progress)
     customer = list(range(len(frame)))
@@ -56,13 +58,19 @@ def resolve_frame(
         customer[record] = owner
     decided = (r for r in range(first_decided, len(frame)) if r not in fixed)
     decisions = dict.fromkeys(decided, NEW)  # no candidate worth a decision: new
+    asked: dict[int, set[int]] = {c: set(about) for c, about in (questions or {}).items()}
     for record in sorted(shortlists.candidates):
         if record not in decisions:
             continue
-        decision = decide(shortlists.candidates[record], customer, shortlists.holders.get(record))
+        holders = shortlists.holders.get(record)
+        decision = decide(shortlists.candidates[record], customer, holders, asked)
         decisions[record] = decision
-        if decision.outcome == "link" and decision.candidate is not None:
+        if decision.candidate is None:
+            continue
+        if decision.outcome == "link":
             customer[record] = customer[decision.candidate]
+        elif decision.outcome == "review":  # a new customer asking about the candidate's
+            asked.setdefault(customer[record], set()).add(customer[decision.candidate])
     return Resolved(customer, decisions, shortlists.best_probability)
 
 

@@ -7,7 +7,7 @@ a few bulk statements inside the caller's unit of work.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -35,13 +35,15 @@ def store_arrivals(
         ids = new_ids(len(arrivals))
         population = load(conn, arrivals, ids, now)
         model = model_store.active(uow.session)
+        fixed = fixed_by_customer(population, range(population.stored))
         resolved = resolve_frame(
             model,
             population.frame(),
             population.keys,
             population.key_records,
-            fixed=fixed_by_customer(population, range(population.stored)),
+            fixed=fixed,
             first_decided=population.stored,
+            questions=open_questions(conn, population, fixed),
             limits=blocking.KEY_LIMITS,
             progress=progress,
         )
@@ -61,12 +63,14 @@ def recluster(uow: UnitOfWork, *, progress: Progress | None = None) -> Recluster
         frozen = frozen_positions(population, store.curated_customers(conn), curated_ids(conn))
         # One model for the whole run: decisions and the probabilities written with them.
         model = model_store.active(uow.session)
+        fixed = fixed_by_customer(population, frozen)
         resolved = resolve_frame(
             model,
             population.frame(),
             population.keys,
             population.key_records,
-            fixed=fixed_by_customer(population, frozen),
+            fixed=fixed,
+            questions=open_questions(conn, population, fixed),
             limits=blocking.KEY_LIMITS,
             progress=progress,
         )
@@ -117,6 +121,25 @@ def fixed_by_customer(population: Population, positions: Iterable[int]) -> dict[
     owners = population.columns["customer_id"]
     first: dict[object, int] = {}
     return {p: first.setdefault(owners[p], p) for p in positions}
+
+
+def open_questions(
+    conn: Connection, population: Population, fixed: Mapping[int, int]
+) -> dict[int, set[int]]:
+    """The open reviews of the fixed records, as questions between customers (their labels):
+    the customer of the reviewed identity asks about the review's candidate customer."""
+    reviews = store.open_reviews(conn)
+    if not reviews:
+        return {}
+    owners = population.columns["customer_id"]
+    position = {population.columns["id"][p]: p for p in fixed}
+    label_of = {owners[p]: label for p, label in fixed.items()}
+    questions: dict[int, set[int]] = {}
+    for _, identity, candidate in reviews:
+        p = position.get(identity)
+        if p is not None and candidate in label_of:
+            questions.setdefault(fixed[p], set()).add(label_of[candidate])
+    return questions
 
 
 def frozen_positions(

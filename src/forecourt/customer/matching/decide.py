@@ -13,6 +13,12 @@ Precision comes first, because a false merge shows one customer's data to anothe
   (`adds_evidence`), is no rival either: it is a fragment of the same evidence, such as a
   phone-only sign-up of that phone. A rival that agrees exactly as well is a real tie
   (`contests`), as when a person split an identity from the customer it was linked to.
+- An open question is no rival: a customer made by a record queued for review against the
+  best's customer (or the best's own customer, queued against the rival's) is that same
+  question, still open, not a second person. Were it a rival, every later record of a person
+  with a pending review would tie with it and go to review too, splitting the person further
+  with each one. A question a person answered ("not the same") is closed, and the rival
+  counts again.
 - REVIEW_THRESHOLD = 0.5: below even odds a person reviewing would mostly see strangers, so
   the record is new; between the thresholds a person decides.
 - The household guard: family members share a phone or an e-mail. When a contact agrees but
@@ -37,7 +43,7 @@ Precision comes first, because a false merge shows one customer's data to anothe
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -55,6 +61,8 @@ from forecourt.customer.matching.scoring import (
 )
 
 Outcome = Literal["link", "review", "new"]
+#: The customers that open reviews of a customer's identities ask about (customer ids).
+OpenQuestions = Callable[[str], Collection[str]]
 LINK_THRESHOLD = 0.995
 REVIEW_THRESHOLD = 0.5
 #: Two name tokens this similar (Jaro-Winkler) are one token with a typo: "jon"/"john".
@@ -111,18 +119,23 @@ def resolve(
     candidates: Sequence[PersonRecord],
     *,
     clusters: Mapping[str, str] | None = None,
+    questions: OpenQuestions | None = None,
     link_threshold: float = LINK_THRESHOLD,
     review_threshold: float = REVIEW_THRESHOLD,
     max_runner_ups: int = 3,
 ) -> Resolution:
-    """Resolve a new record against its candidates (`clusters`: record_id → customer_id)."""
+    """Resolve a new record against its candidates (`clusters`: record_id → customer_id;
+    `questions`: asked only when there is a rival, the customers a customer's open reviews
+    concern)."""
     check_compatible(model, PERSON_COMPARISONS)
     scored = _rank(model, record, candidates, clusters or {}, max_runner_ups + 1)
     if not scored:
         return Resolution("new", "no candidates", None, (), model.version)
     best, others = scored[0], tuple(scored[1:])
     sole = sole_holder(best, phone_holders(record, candidates, clusters or {}), link_threshold)
-    outcome, reason = _decide(scored, link_threshold, review_threshold, sole=sole)
+    outcome, reason = _decide(
+        scored, link_threshold, review_threshold, sole=sole, questions=questions
+    )
     return Resolution(outcome, reason, best, others, model.version)
 
 
@@ -199,7 +212,12 @@ def _candidate(
 
 
 def _decide(
-    scored: Sequence[CandidateScore], link: float, review: float, *, sole: bool = False
+    scored: Sequence[CandidateScore],
+    link: float,
+    review: float,
+    *,
+    sole: bool = False,
+    questions: OpenQuestions | None = None,
 ) -> tuple[Outcome, str]:
     """The outcome from the ranked candidates (best first, guard-dropped last); `sole`: the
     best's customer is the sole holder of the phone, which lifts a nameless guard's cap."""
@@ -217,6 +235,9 @@ def _decide(
         and s.score.match_weight > best.score.match_weight - margin
         and contests(_level_indices(s.score), _level_indices(best.score))
     ]
+    if rivals and questions is not None:
+        asked = _asked(questions)
+        rivals = [s for s in rivals if not open_question(s.customer_id, best.customer_id, asked)]
     if rivals:
         return "review", f"ambiguous: customers {best.customer_id} and {rivals[0].customer_id}"
     if sole:
@@ -226,6 +247,26 @@ def _decide(
     if best.probability >= link:
         return "link", "best candidate above the link threshold"
     return "review", "best candidate between the review and link thresholds"
+
+
+def open_question(
+    a: Hashable, b: Hashable, asked: Callable[[Hashable], Collection[Hashable]]
+) -> bool:
+    """Whether customers `a` and `b` are one open question: a review of one's identities
+    asks whether it is the other (`asked`: the customers a customer's open reviews concern)."""
+    return b in asked(a) or a in asked(b)
+
+
+def _asked(questions: OpenQuestions) -> Callable[[Hashable], Collection[Hashable]]:
+    """`questions`, asked at most once per customer."""
+    known: dict[Hashable, Collection[Hashable]] = {}
+
+    def asked(customer: Hashable) -> Collection[Hashable]:
+        if customer not in known:
+            known[customer] = questions(str(customer))
+        return known[customer]
+
+    return asked
 
 
 def contests(rival: Sequence[int], best: Sequence[int]) -> bool:
