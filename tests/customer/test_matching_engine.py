@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from forecourt.customer.matching.blocking import blocking_keys, usable_keys
 from forecourt.customer.matching.comparisons import NULL, PERSON_COMPARISONS, joined_equal
 from forecourt.customer.matching.decide import adds_evidence, name_conflict, resolve
@@ -106,6 +108,10 @@ def test_score_pair_evidence_and_speed() -> None:
     assert score.evidence[2].right_present is True
     assert score.evidence[2].weight == 0.0
     assert score.probability > 0.995
+    # Stored with the decision as `dataclasses.asdict` would give it, key order included.
+    assert [list(e.as_dict().items()) for e in score.evidence] == [
+        list(asdict(e).items()) for e in score.evidence
+    ]
 
 
 def test_household_guard_same_phone_different_first_name_is_not_linked() -> None:

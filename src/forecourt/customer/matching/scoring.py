@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from forecourt.customer.matching.comparisons import NULL, PERSON_COMPARISONS, Comparison
 from forecourt.customer.matching.model import MatchModel
@@ -28,6 +28,19 @@ class Evidence:
     bayes_factor: float
     weight: float
     tf_adjusted: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """The evidence as stored with a decision: what `dataclasses.asdict` gives, without
+        its deep copy of every field (these are flat values)."""
+        return {
+            "comparison": self.comparison,
+            "level": self.level,
+            "left_present": self.left_present,
+            "right_present": self.right_present,
+            "bayes_factor": self.bayes_factor,
+            "weight": self.weight,
+            "tf_adjusted": self.tf_adjusted,
+        }
 
 
 @dataclass(frozen=True, slots=True)
