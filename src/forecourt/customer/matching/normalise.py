@@ -190,6 +190,12 @@ def simplified(text: str) -> str:
 # --- names -------------------------------------------------------------------------------------
 
 
+#: Distinct inputs remembered by the pure steps below, per process: names and phones repeat
+#: (a person's leads, common names), and each costs tens of microseconds to work out again.
+REMEMBERED = 65_536
+
+
+@functools.lru_cache(maxsize=REMEMBERED)
 def _name(first: str | None, last: str | None, full: str | None) -> _Name:
     if first and last:
         return _from_parts(first, last)
@@ -312,17 +318,24 @@ def _phone(raw: str | None, region: str | None, issues: list[str]) -> tuple[str 
     text = clean(raw)
     if text is None:
         return None, False
+    e164, issue = _read_phone(text, region)
+    if issue is not None:
+        issues.append(issue)
+    return e164, e164 is not None
+
+
+@functools.lru_cache(maxsize=REMEMBERED)
+def _read_phone(text: str, region: str | None) -> tuple[str | None, str | None]:
+    """(E.164, None) for a valid number, else (None, the flag saying why)."""
     if text.startswith("00"):
         text = "+" + text[2:]
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        issues.append(PHONE_UNPARSEABLE)
-        return None, False
+        return None, PHONE_UNPARSEABLE
     if not phonenumbers.is_valid_number(number):
-        issues.append(PHONE_INVALID)
-        return None, False
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), True
+        return None, PHONE_INVALID
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 
 def _email(raw: str | None, issues: list[str]) -> str | None:
@@ -330,10 +343,18 @@ def _email(raw: str | None, issues: list[str]) -> str | None:
     text = raw.strip() if raw else ""
     if not text:
         return None
+    address = _read_email(text)
+    if address is None:
+        issues.append(EMAIL_INVALID)
+    return address
+
+
+@functools.lru_cache(maxsize=REMEMBERED)
+def _read_email(text: str) -> str | None:
+    """The validated, case-folded address, or None when `text` is not one."""
     try:
         return validate_email(text, check_deliverability=False).normalized.casefold()
     except ValueError:  # EmailNotValidError, and the IDNA codec's UnicodeError alike
-        issues.append(EMAIL_INVALID)
         return None
 
 
