@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from forecourt.campaign.models import Campaign
+from forecourt.kernel.rows import core
 
 
 def by_code(session: Session, code: str) -> Campaign | None:
@@ -21,7 +22,7 @@ _ID_BY_CODE = select(Campaign.id, Campaign.code).where(Campaign.code == bindpara
 
 def id_by_code(session: Session, code: str) -> tuple[uuid.UUID, str] | None:
     """The id and code of the campaign with this code, if there is one."""
-    row = session.execute(_ID_BY_CODE, {"code": code}).one_or_none()
+    row = core(session).execute(_ID_BY_CODE, {"code": code}).one_or_none()
     return (row.id, row.code) if row else None
 
 

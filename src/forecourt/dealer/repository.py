@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from forecourt.dealer.models import Dealer, DealerDailyLoad, NetworkVersion, RoutingPolicy
+from forecourt.kernel.rows import core
 
 NETWORK_ROW = 1
 
@@ -65,7 +66,7 @@ _STAMP = select(NetworkVersion.stamp).where(NetworkVersion.id == NETWORK_ROW)
 
 def network_stamp(session: Session) -> str:
     """The network's version stamp, read by every routing: a statement built once."""
-    return session.execute(_STAMP).scalar_one_or_none() or ""
+    return core(session).execute(_STAMP).scalar_one_or_none() or ""
 
 
 def set_network_stamp(session: Session, stamp: str, at: datetime) -> None:
@@ -84,7 +85,7 @@ def take_slot(session: Session, dealer_id: uuid.UUID, day: date, capacity: int) 
     """
     statement = _take_slot_for(session.get_bind().dialect.name)
     values = {"dealer_id": dealer_id, "day": day, "capacity": capacity}
-    count = session.execute(statement, values).scalar_one_or_none()
+    count = core(session).execute(statement, values).scalar_one_or_none()
     return None if count is None else int(count)
 
 

@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from forecourt.kernel.rows import core
 from forecourt.lead.models import Lead, LeadScoreModel, RoutingDecision
 
 ROUTING_COLUMNS = (
@@ -33,12 +34,12 @@ _ID_BY_KEY = select(Lead.id).where(Lead.idempotency_key == bindparam("key"))
 
 
 def id_by_source(session: Session, channel: str, source_id: str) -> uuid.UUID | None:
-    found = session.execute(_ID_BY_SOURCE, {"channel": channel, "source_id": source_id})
+    found = core(session).execute(_ID_BY_SOURCE, {"channel": channel, "source_id": source_id})
     return found.scalar_one_or_none()
 
 
 def id_by_idempotency_key(session: Session, key: str) -> uuid.UUID | None:
-    return session.execute(_ID_BY_KEY, {"key": key}).scalar_one_or_none()
+    return core(session).execute(_ID_BY_KEY, {"key": key}).scalar_one_or_none()
 
 
 LEAD = cast(Table, Lead.__table__)
@@ -54,7 +55,7 @@ def save_routing(session: Session, lead: Lead) -> None:
     """Write what scoring and routing set on a lead inserted earlier in this transaction (one
     outside the session: see `kernel.rows`)."""
     values = {f"new_{column}": getattr(lead, column) for column in ROUTING_COLUMNS}
-    session.execute(_SAVE_ROUTING, {"lead_id": lead.id, **values})
+    core(session).execute(_SAVE_ROUTING, {"lead_id": lead.id, **values})
 
 
 def get(session: Session, lead_id: uuid.UUID) -> Lead | None:
@@ -87,7 +88,7 @@ def customer_history(
         .order_by(Lead.received_at.desc())
         .limit(limit)
     )
-    return [(dealer_id, status) for dealer_id, status in session.execute(query)]
+    return [(dealer_id, status) for dealer_id, status in core(session).execute(query)]
 
 
 def tried_dealers(session: Session, lead_id: uuid.UUID) -> set[uuid.UUID]:
