@@ -1,7 +1,10 @@
-"""SQLite transactions: writers queue for the write lock, readers never wait for a writer."""
+"""SQLite transactions: writers of one process and of several queue for the write lock, readers
+never wait for a writer."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -9,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from forecourt.db import writer_lock
 from forecourt.db.engine import make_engine, make_session_factory
 
 
@@ -85,3 +89,52 @@ def test_a_second_engine_on_the_same_file_queues_on_the_same_lock(tmp_path: Path
     assert done.is_set()
     first.dispose()
     second.dispose()
+
+
+# A writer in another process: holds the write lock until its stdin closes, then commits.
+_OTHER_PROCESS = """
+import sys
+from sqlalchemy import text
+from forecourt.db.engine import make_engine, make_session_factory
+session = make_session_factory(make_engine(sys.argv[1]))()
+session.execute(text("INSERT INTO t VALUES (1)"))
+print("holding", flush=True)
+sys.stdin.read()
+session.commit()
+"""
+
+
+def test_writers_of_two_processes_queue_on_the_file_lock(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'processes.db'}"
+    engine = make_engine(url)
+    with engine.begin() as setup:
+        setup.execute(text("CREATE TABLE t (n INTEGER)"))
+    other = subprocess.Popen(
+        [sys.executable, "-c", _OTHER_PROCESS, url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert other.stdout is not None
+    assert other.stdin is not None
+    assert other.stdout.readline().strip() == "holding"
+    lock = writer_lock.lock_for(str(tmp_path / "processes.db"))
+    assert not lock.acquire(timeout=0.2)  # the other process writes: this one waits its turn
+    done = threading.Event()
+
+    def write() -> None:
+        with make_session_factory(engine)() as session:
+            session.execute(text("INSERT INTO t VALUES (2)"))
+            session.commit()
+        done.set()
+
+    waiter = threading.Thread(target=write)
+    waiter.start()
+    assert not done.wait(0.2)
+    other.stdin.close()  # the other process commits and lets go
+    assert other.wait(timeout=10) == 0
+    waiter.join(timeout=5)
+    assert done.is_set()
+    with engine.connect() as conn:
+        assert sorted(conn.execute(text("SELECT n FROM t")).scalars()) == [1, 2]
+    engine.dispose()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import threading
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from forecourt.db import writer_lock
@@ -61,7 +62,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_on_begin(connection: Any, lock: threading.Lock | None = None) -> None:
+def _sqlite_on_begin(connection: Any, lock: writer_lock.WriterLock | None = None) -> None:
     # IMMEDIATE takes the write lock at the start, waiting up to busy_timeout for it. A deferred
     # transaction that reads first and writes later cannot wait: when another connection
     # committed in between, SQLite refuses the upgrade at once ("database is locked"), so
@@ -69,16 +70,22 @@ def _sqlite_on_begin(connection: Any, lock: threading.Lock | None = None) -> Non
     # pages, feeds) asks for DEFERRED through `make_session_factory(read_only=True)`: in WAL
     # mode it then never waits for a writer.
     # Writers of this process queue on a Python lock first (db/writer_lock.py).
+    # BEGIN goes straight to the driver: every write transaction runs it, and through
+    # `exec_driver_sql` SQLAlchemy's statement machinery cost several times SQLite's work.
+    # A driver error is raised as SQLAlchemy's wrapper of it, as that path did.
     mode = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
     dbapi_connection = connection.connection.dbapi_connection
     locking = isinstance(dbapi_connection, writer_lock.LockingConnection) and lock is not None
     if locking and mode == "IMMEDIATE":
         dbapi_connection.take(lock)
+    statement = f"BEGIN {mode}"
     try:
-        connection.exec_driver_sql(f"BEGIN {mode}")
-    except BaseException:
+        dbapi_connection.execute(statement)
+    except BaseException as error:
         if locking:
             dbapi_connection.hand_on()
+        if isinstance(error, sqlite3.Error):
+            raise DBAPIError.instance(statement, None, error, sqlite3.Error) from error
         raise
 
 
