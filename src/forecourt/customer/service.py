@@ -55,10 +55,14 @@ def resolve_person(
 
 
 def _open_questions(uow: UnitOfWork, clusters: Mapping[str, str]) -> OpenQuestions:
-    """The customers a candidate customer's open reviews ask about, named as in `clusters`."""
-    named = {uuid.UUID(text): text for text in set(clusters.values())}
+    """The customers a candidate customer's open reviews ask about, named as in `clusters`.
+    Only a lead with a rival asks, so the candidates' customer ids are parsed on the first
+    question, not for every lead."""
+    named: dict[uuid.UUID, str] = {}
 
     def asked(customer: str) -> set[str]:
+        if not named:
+            named.update((uuid.UUID(text), text) for text in set(clusters.values()))
         found = repository.open_questions(uow.session, uuid.UUID(customer))
         return {named[c] for c in found if c in named}
 
