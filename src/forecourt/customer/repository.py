@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import (
     Row,
     Table,
-    TextClause,
+    TextualSelect,
     bindparam,
     func,
     insert,
@@ -19,6 +19,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy import column as sql_column
 from sqlalchemy.orm import Session
 
 from forecourt.customer.golden import FIELDS
@@ -79,9 +80,11 @@ def candidates(
 # The hottest statement of capture is written out and built once per key count: building it
 # from expressions cost more than running it. Rows come back as the driver gives them (ids as
 # text on SQLite), in CANDIDATE_COLUMNS order: scoring only compares the ids, and the caller
-# turns the one kept into a UUID.
+# turns the one kept into a UUID. The result columns are declared (untyped, so nothing converts
+# the values): the compiled statement then keeps its result layout, where a bare text statement
+# has it worked out from the cursor on every execution.
 @functools.cache
-def _candidates_query(count: int) -> TextClause:
+def _candidates_query(count: int) -> TextualSelect:
     usable = " UNION ALL ".join(
         f"SELECT CAST(:k{i} AS VARCHAR(240)) WHERE (SELECT count(*) FROM (SELECT 1"
         f" FROM blocking_key WHERE key = :k{i} LIMIT :c{i}) AS held_{i}) < :c{i}"
@@ -92,7 +95,7 @@ def _candidates_query(count: int) -> TextClause:
         f"SELECT DISTINCT {columns} FROM source_identity"
         " JOIN blocking_key ON blocking_key.identity_id = source_identity.id"
         f" WHERE blocking_key.key IN ({usable})"
-    )
+    ).columns(*(sql_column(column.key) for column in CANDIDATE_COLUMNS))
 
 
 # Built once: the online path runs these for every lead, and building a statement from
