@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import (
     Row,
     Table,
-    TextualSelect,
+    TextClause,
     bindparam,
     func,
     insert,
@@ -19,7 +19,8 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy import column as sql_column
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from forecourt.customer.golden import FIELDS
@@ -63,28 +64,47 @@ GOLDEN_COLUMNS = (
 
 def candidates(
     session: Session, keys: Sequence[str], limits: Mapping[str, int]
-) -> Sequence[Row[*tuple[Any, ...]]]:
+) -> list[tuple[Any, ...]]:
     """The identities stored under any usable key, in one statement: a key is usable when no
     more than its kind's limit of identities share it, so a name held by thousands costs
-    nothing. Counting stops inside the index at limit + 1."""
+    nothing. Counting stops inside the index at limit + 1. Rows are the driver's tuples, in
+    CANDIDATE_COLUMNS order."""
     if not keys:
         return []
     params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(keys)}
     caps = (limits.get(key_kind(key), DEFAULT_KEY_LIMIT) + 1 for key in keys)
     params.update({f"c{i}": cap for i, cap in enumerate(caps)})
-    # On the connection, not through the session: a text statement needs none of the ORM's
-    # execution path, and this runs for every lead.
-    return session.connection().execute(_candidates_query(len(keys)), params).all()
+    connection = session.connection()
+    sql, order = _candidates_sql(connection.dialect, len(keys))
+    args: Any = params if order is None else tuple(params[name] for name in order)
+    # Straight to the driver, in the session's transaction: this runs for every lead, and
+    # SQLAlchemy's execution path and a Row object per candidate added a large part of what
+    # SQLite itself takes to answer. (So FORECOURT_ECHO_SQL does not log it.) A driver error is
+    # raised as SQLAlchemy's wrapper of it, as through the connection.
+    dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, args)
+        return list(cursor.fetchall())
+    except dbapi.Error as error:
+        raise DBAPIError.instance(sql, args, error, dbapi.Error) from error
+    finally:
+        cursor.close()
+
+
+@functools.cache
+def _candidates_sql(dialect: Dialect, count: int) -> tuple[str, tuple[str, ...] | None]:
+    """The candidate query in the dialect's parameter style, and the order of its positional
+    parameters (None when they are passed by name)."""
+    compiled = _candidates_query(count).compile(dialect=dialect)
+    return compiled.string, tuple(compiled.positiontup or ()) if compiled.positional else None
 
 
 # The hottest statement of capture is written out and built once per key count: building it
 # from expressions cost more than running it. Rows come back as the driver gives them (ids as
-# text on SQLite), in CANDIDATE_COLUMNS order: scoring only compares the ids, and the caller
-# turns the one kept into a UUID. The result columns are declared (untyped, so nothing converts
-# the values): the compiled statement then keeps its result layout, where a bare text statement
-# has it worked out from the cursor on every execution.
+# text on SQLite): scoring only compares them, and the caller turns the one kept into a UUID.
 @functools.cache
-def _candidates_query(count: int) -> TextualSelect:
+def _candidates_query(count: int) -> TextClause:
     usable = " UNION ALL ".join(
         f"SELECT CAST(:k{i} AS VARCHAR(240)) WHERE (SELECT count(*) FROM (SELECT 1"
         f" FROM blocking_key WHERE key = :k{i} LIMIT :c{i}) AS held_{i}) < :c{i}"
@@ -95,7 +115,7 @@ def _candidates_query(count: int) -> TextualSelect:
         f"SELECT DISTINCT {columns} FROM source_identity"
         " JOIN blocking_key ON blocking_key.identity_id = source_identity.id"
         f" WHERE blocking_key.key IN ({usable})"
-    ).columns(*(sql_column(column.key) for column in CANDIDATE_COLUMNS))
+    )
 
 
 # Built once: the online path runs these for every lead, and building a statement from
