@@ -10,7 +10,6 @@ from typing import Any, cast
 from sqlalchemy import (
     Row,
     Table,
-    TextClause,
     bindparam,
     func,
     insert,
@@ -19,8 +18,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from forecourt.customer.golden import FIELDS
@@ -33,6 +30,7 @@ from forecourt.customer.models import (
     SourceIdentity,
     StoredMatchModel,
 )
+from forecourt.db.direct import Direct
 
 # The online path writes through the tables, not the ORM: one statement per row kind, no
 # identity-map bookkeeping, and nothing to flush in dependency order.
@@ -74,64 +72,45 @@ def candidates(
     params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(keys)}
     caps = (limits.get(key_kind(key), DEFAULT_KEY_LIMIT) + 1 for key in keys)
     params.update({f"c{i}": cap for i, cap in enumerate(caps)})
-    connection = session.connection()
-    sql, order = _candidates_sql(connection.dialect, len(keys))
-    args: Any = params if order is None else tuple(params[name] for name in order)
-    # Straight to the driver, in the session's transaction: this runs for every lead, and
-    # SQLAlchemy's execution path and a Row object per candidate added a large part of what
-    # SQLite itself takes to answer. (So FORECOURT_ECHO_SQL does not log it.) A driver error is
-    # raised as SQLAlchemy's wrapper of it, as through the connection.
-    dbapi = connection.dialect.loaded_dbapi
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql, args)
-        return list(cursor.fetchall())
-    except dbapi.Error as error:
-        raise DBAPIError.instance(sql, args, error, dbapi.Error) from error
-    finally:
-        cursor.close()
-
-
-@functools.cache
-def _candidates_sql(dialect: Dialect, count: int) -> tuple[str, tuple[str, ...] | None]:
-    """The candidate query in the dialect's parameter style, and the order of its positional
-    parameters (None when they are passed by name)."""
-    compiled = _candidates_query(count).compile(dialect=dialect)
-    return compiled.string, tuple(compiled.positiontup or ()) if compiled.positional else None
+    return _candidates_query(len(keys)).fetch_all(session.connection(), params)
 
 
 # The hottest statement of capture is written out and built once per key count: building it
-# from expressions cost more than running it. Rows come back as the driver gives them (ids as
-# text on SQLite): scoring only compares them, and the caller turns the one kept into a UUID.
+# from expressions cost more than running it. It goes straight to the driver (db.direct), and
+# rows come back as the driver gives them (ids as text on SQLite): scoring only compares them,
+# and the caller turns the one kept into a UUID.
 @functools.cache
-def _candidates_query(count: int) -> TextClause:
+def _candidates_query(count: int) -> Direct:
     usable = " UNION ALL ".join(
         f"SELECT CAST(:k{i} AS VARCHAR(240)) WHERE (SELECT count(*) FROM (SELECT 1"
         f" FROM blocking_key WHERE key = :k{i} LIMIT :c{i}) AS held_{i}) < :c{i}"
         for i in range(count)
     )
     columns = ", ".join(f"source_identity.{column.key}" for column in CANDIDATE_COLUMNS)
-    return text(
-        f"SELECT DISTINCT {columns} FROM source_identity"
-        " JOIN blocking_key ON blocking_key.identity_id = source_identity.id"
-        f" WHERE blocking_key.key IN ({usable})"
+    return Direct(
+        text(
+            f"SELECT DISTINCT {columns} FROM source_identity"
+            " JOIN blocking_key ON blocking_key.identity_id = source_identity.id"
+            f" WHERE blocking_key.key IN ({usable})"
+        )
     )
 
 
 # Built once: the online path runs these for every lead, and building a statement from
-# expressions costs more than executing it.
+# expressions costs more than executing it. The writes go straight to the driver (db.direct):
+# SQLAlchemy's execution path cost more than SQLite's work for each of these one-row statements.
 _GOLDEN_SOURCES = select(*GOLDEN_COLUMNS).where(
     SourceIdentity.customer_id == bindparam("customer_id")
 )
-_GOLDEN_UPDATE = (
+_GOLDEN_UPDATE = Direct(
     update(CUSTOMER)
     .where(CUSTOMER.c.id == bindparam("b_id"), CUSTOMER.c.merged_into_id.is_(None))
     .values({field: bindparam(field) for field in (*FIELDS, "market_code", "updated_at")})
 )
-_INSERT_CUSTOMER = insert(CUSTOMER)
-_INSERT_IDENTITY = insert(IDENTITY)
-_INSERT_KEY = insert(KEY)
-_INSERT_REVIEW = insert(REVIEW)
+_INSERT_CUSTOMER = Direct(insert(CUSTOMER))
+_INSERT_IDENTITY = Direct(insert(IDENTITY))
+_INSERT_KEY = Direct(insert(KEY))
+_INSERT_REVIEW = Direct(insert(REVIEW))
 
 
 def golden_sources(session: Session, customer_id: uuid.UUID) -> Sequence[Row[*tuple[Any, ...]]]:
@@ -140,26 +119,27 @@ def golden_sources(session: Session, customer_id: uuid.UUID) -> Sequence[Row[*tu
 
 
 def insert_customer(session: Session, values: Mapping[str, Any]) -> None:
-    session.connection().execute(_INSERT_CUSTOMER, values)
+    """A new customer row; `values` names every column written (no defaults are filled in)."""
+    _INSERT_CUSTOMER.execute(session.connection(), values)
 
 
 def update_golden(session: Session, customer_id: uuid.UUID, values: Mapping[str, Any]) -> bool:
     """Set a live customer's golden fields; False when there is no such live customer."""
-    result = session.connection().execute(_GOLDEN_UPDATE, {**values, "b_id": customer_id})
-    return bool(result.rowcount)
+    return bool(_GOLDEN_UPDATE.execute(session.connection(), {**values, "b_id": customer_id}))
 
 
 def insert_identity(session: Session, values: Mapping[str, Any], keys: Sequence[str]) -> None:
-    """Store a source identity and its blocking keys."""
+    """Store a source identity and its blocking keys; `values` names every column written."""
     connection = session.connection()
-    connection.execute(_INSERT_IDENTITY, values)
-    rows = [{"key": key, "identity_id": values["id"]} for key in dict.fromkeys(keys)]
-    if rows:
-        connection.execute(_INSERT_KEY, rows)
+    _INSERT_IDENTITY.execute(connection, values)
+    identity_id = values["id"]
+    rows = [{"key": key, "identity_id": identity_id} for key in dict.fromkeys(keys)]
+    _INSERT_KEY.execute_many(connection, rows)
 
 
 def insert_review(session: Session, values: Mapping[str, Any]) -> None:
-    session.connection().execute(_INSERT_REVIEW, values)
+    """A review row; `values` names every column written (no defaults are filled in)."""
+    _INSERT_REVIEW.execute(session.connection(), values)
 
 
 def customer(session: Session, customer_id: uuid.UUID) -> Customer | None:
