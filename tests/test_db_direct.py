@@ -68,6 +68,17 @@ def test_a_direct_insert_reads_back_as_a_core_insert_does(
     assert read == {"direct": direct, "core": core}
 
 
+def test_a_direct_select_converts_values_as_a_core_select_does(
+    connection: Connection, things: Table
+) -> None:
+    connection.execute(insert(things), [_row("one"), _row("two", score=None, flags={"c": [2]})])
+    query = select(things).where(things.c.name != bindparam("not_named")).order_by(things.c.name)
+    core = [tuple(row) for row in connection.execute(query, {"not_named": "none"})]
+    assert Direct(query).fetch_all(connection, {"not_named": "none"}) == core
+    assert isinstance(core[0][0], uuid.UUID)
+    assert core[0][3].tzinfo is UTC
+
+
 def test_many_rows_an_update_count_and_raw_rows(connection: Connection, things: Table) -> None:
     Direct(insert(things)).execute_many(connection, [_row(f"n{n}") for n in range(3)])
     raise_score = Direct(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, cast
+from datetime import datetime
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
-    Row,
     Table,
     bindparam,
     func,
@@ -99,8 +99,8 @@ def _candidates_query(count: int) -> Direct:
 # Built once: the online path runs these for every lead, and building a statement from
 # expressions costs more than executing it. The writes go straight to the driver (db.direct):
 # SQLAlchemy's execution path cost more than SQLite's work for each of these one-row statements.
-_GOLDEN_SOURCES = select(*GOLDEN_COLUMNS).where(
-    SourceIdentity.customer_id == bindparam("customer_id")
+_GOLDEN_SOURCES = Direct(
+    select(*GOLDEN_COLUMNS).where(SourceIdentity.customer_id == bindparam("customer_id"))
 )
 _GOLDEN_UPDATE = Direct(
     update(CUSTOMER)
@@ -113,9 +113,29 @@ _INSERT_KEY = Direct(insert(KEY))
 _INSERT_REVIEW = Direct(insert(REVIEW))
 
 
-def golden_sources(session: Session, customer_id: uuid.UUID) -> Sequence[Row[*tuple[Any, ...]]]:
+class GoldenSource(NamedTuple):
+    """What survivorship reads of one identity of a customer (GOLDEN_COLUMNS, in order)."""
+
+    channel: str
+    created_at: datetime
+    country: str | None
+    display_name: str | None
+    name_key: str | None
+    name_hanzi: str | None
+    phone: str | None
+    email: str | None
+    city_id: int | None
+    city_name: str | None
+    city_tier: int | None
+
+
+assert GoldenSource._fields == tuple(column.key for column in GOLDEN_COLUMNS)
+
+
+def golden_sources(session: Session, customer_id: uuid.UUID) -> list[GoldenSource]:
     """What survivorship needs of every identity of a customer."""
-    return session.connection().execute(_GOLDEN_SOURCES, {"customer_id": customer_id}).all()
+    rows = _GOLDEN_SOURCES.fetch_all(session.connection(), {"customer_id": customer_id})
+    return [GoldenSource._make(row) for row in rows]
 
 
 def insert_customer(session: Session, values: Mapping[str, Any]) -> None:
