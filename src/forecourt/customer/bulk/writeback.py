@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import fields
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
@@ -19,7 +18,7 @@ from forecourt.customer.bulk.golden import GOLDEN_COLUMNS, golden_values
 from forecourt.customer.bulk.population import Population
 from forecourt.customer.bulk.results import Placed, Reclustered
 from forecourt.customer.matching.model import MatchModel
-from forecourt.customer.matching.scoring import Evidence, score_pair
+from forecourt.customer.matching.scoring import score_pair
 from forecourt.kernel.id_batches import new_ids
 from forecourt.kernel.ids import new_id
 
@@ -103,7 +102,7 @@ def review_rows(
         candidate = resolved.decisions[p].candidate
         assert candidate is not None  # a review always concerns a candidate
         score = score_pair(model, frame.record(p), frame.record(candidate))
-        evidence = [_evidence_map(e) for e in score.evidence]
+        evidence = [e.as_dict() for e in score.evidence]  # as the online path stores it
         rows.append(
             (
                 new_id(),
@@ -116,15 +115,6 @@ def review_rows(
             )
         )
     return rows
-
-
-_EVIDENCE_FIELDS = tuple(f.name for f in fields(Evidence))
-
-
-def _evidence_map(evidence: Evidence) -> dict[str, Any]:
-    """One piece of evidence as the online path stores it (`dataclasses.asdict`, whose deep
-    copy of these flat fields costs more than the scoring itself)."""
-    return {name: getattr(evidence, name) for name in _EVIDENCE_FIELDS}
 
 
 # --- arrivals ---------------------------------------------------------------------------------
