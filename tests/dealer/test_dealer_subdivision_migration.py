@@ -7,7 +7,8 @@ import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import inspect, text
+from sqlalchemy import text
+from tests.migration_sql import columns, run
 
 from forecourt import migrations
 from forecourt.db.engine import make_engine
@@ -27,24 +28,6 @@ DEALER = text(
 )
 
 
-def _columns(url: str) -> set[str]:
-    engine = make_engine(url)
-    try:
-        return {column["name"] for column in inspect(engine).get_columns("dealer")}
-    finally:
-        engine.dispose()
-
-
-def _run(url: str, statement: str) -> list[tuple[object, ...]]:
-    engine = make_engine(url)
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(text(statement))
-            return [tuple(row) for row in result] if result.returns_rows else []
-    finally:
-        engine.dispose()
-
-
 def test_upgrade_leaves_dealers_without_one_and_downgrade_drops_it(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'subdivisions.db'}"
     migrations.upgrade(url, "0013")
@@ -55,11 +38,11 @@ def test_upgrade_leaves_dealers_without_one_and_downgrade_drops_it(tmp_path: Pat
     engine.dispose()
 
     migrations.upgrade(url, "0014")
-    assert "subdivision" in _columns(url)
-    assert _run(url, "SELECT code, subdivision FROM dealer") == [("DE-MUC-01", None)]
-    _run(url, "UPDATE dealer SET subdivision = 'BY'")
-    assert _run(url, "SELECT subdivision FROM dealer") == [("BY",)]
+    assert "subdivision" in columns(url, "dealer")
+    assert run(url, "SELECT code, subdivision FROM dealer") == [("DE-MUC-01", None)]
+    run(url, "UPDATE dealer SET subdivision = 'BY'")
+    assert run(url, "SELECT subdivision FROM dealer") == [("BY",)]
 
     migrations.downgrade(url, "0013")
-    assert "subdivision" not in _columns(url)
-    assert _run(url, "SELECT code FROM dealer") == [("DE-MUC-01",)]
+    assert "subdivision" not in columns(url, "dealer")
+    assert run(url, "SELECT code FROM dealer") == [("DE-MUC-01",)]

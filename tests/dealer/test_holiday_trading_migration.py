@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import inspect, text
+from sqlalchemy import text
+from tests.migration_sql import columns, run
 
 from forecourt import migrations
 from forecourt.db.engine import make_engine
@@ -23,24 +24,6 @@ POLICY = text(
 )
 
 
-def _columns(url: str) -> set[str]:
-    engine = make_engine(url)
-    try:
-        return {column["name"] for column in inspect(engine).get_columns("routing_policy")}
-    finally:
-        engine.dispose()
-
-
-def _run(url: str, statement: str) -> list[tuple[object, ...]]:
-    engine = make_engine(url)
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(text(statement))
-            return [tuple(row) for row in result] if result.returns_rows else []
-    finally:
-        engine.dispose()
-
-
 def test_upgrade_keeps_the_yes_and_downgrade_drops_the_names(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'holidays.db'}"
     migrations.upgrade(url, "0012")
@@ -51,10 +34,10 @@ def test_upgrade_keeps_the_yes_and_downgrade_drops_the_names(tmp_path: Path) -> 
     engine.dispose()
 
     migrations.upgrade(url, "0013")
-    assert "traded_holidays" in _columns(url)
-    assert _run(url, "SELECT open_on_holidays, traded_holidays FROM routing_policy") == [(1, None)]
-    _run(url, """UPDATE routing_policy SET traded_holidays = '["National Day"]'""")
+    assert "traded_holidays" in columns(url, "routing_policy")
+    assert run(url, "SELECT open_on_holidays, traded_holidays FROM routing_policy") == [(1, None)]
+    run(url, """UPDATE routing_policy SET traded_holidays = '["National Day"]'""")
 
     migrations.downgrade(url, "0012")
-    assert "traded_holidays" not in _columns(url)
-    assert _run(url, "SELECT open_on_holidays FROM routing_policy") == [(1,)]
+    assert "traded_holidays" not in columns(url, "routing_policy")
+    assert run(url, "SELECT open_on_holidays FROM routing_policy") == [(1,)]
