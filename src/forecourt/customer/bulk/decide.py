@@ -17,7 +17,7 @@ last and record by record.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Hashable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -177,15 +177,11 @@ def decide(
     best, best_w, best_p, best_cap, best_levels, household = shortlist[0]
     owner = customer_of[best]
     known = questions or {}
-
-    def asked(customer: Hashable) -> Collection[Hashable]:
-        return known.get(customer, _NONE) if isinstance(customer, int) else _NONE
-
     if any(
         customer_of[j] != owner
         and w > best_w - MARGIN
         and contests(levels, best_levels)
-        and not open_question(customer_of[j], owner, asked)
+        and not open_question(customer_of[j], owner, lambda c: known.get(c, _NONE))
         for j, w, _, _, levels, _ in shortlist[1:]
     ):
         return Decision("review", best)

@@ -45,7 +45,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from rapidfuzz.distance import JaroWinkler
 
@@ -63,6 +63,7 @@ from forecourt.customer.matching.scoring import (
 Outcome = Literal["link", "review", "new"]
 #: The customers that open reviews of a customer's identities ask about (customer ids).
 OpenQuestions = Callable[[str], Collection[str]]
+C = TypeVar("C", str, int)  # a customer: its id online, its cluster label in bulk
 LINK_THRESHOLD = 0.995
 REVIEW_THRESHOLD = 0.5
 #: Two name tokens this similar (Jaro-Winkler) are one token with a typo: "jon"/"john".
@@ -249,21 +250,19 @@ def _decide(
     return "review", "best candidate between the review and link thresholds"
 
 
-def open_question(
-    a: Hashable, b: Hashable, asked: Callable[[Hashable], Collection[Hashable]]
-) -> bool:
+def open_question(a: C, b: C, asked: Callable[[C], Collection[C]]) -> bool:
     """Whether customers `a` and `b` are one open question: a review of one's identities
     asks whether it is the other (`asked`: the customers a customer's open reviews concern)."""
     return b in asked(a) or a in asked(b)
 
 
-def _asked(questions: OpenQuestions) -> Callable[[Hashable], Collection[Hashable]]:
+def _asked(questions: OpenQuestions) -> OpenQuestions:
     """`questions`, asked at most once per customer."""
-    known: dict[Hashable, Collection[Hashable]] = {}
+    known: dict[str, Collection[str]] = {}
 
-    def asked(customer: Hashable) -> Collection[Hashable]:
+    def asked(customer: str) -> Collection[str]:
         if customer not in known:
-            known[customer] = questions(str(customer))
+            known[customer] = questions(customer)
         return known[customer]
 
     return asked
