@@ -34,34 +34,46 @@ def insert_many(
     defaults = _defaults(table, columns)
     names = [*columns, *defaults]
     converters = processors(conn, table, names)
-    write = _copier(conn, table, names) if conn.dialect.name == "postgresql" else None
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=names)
+    if conn.dialect.name == "postgresql":
+        write = _copier(conn, table, names, converters)
+    else:
+        write = _inserter(conn, table, names, converters)
     for given in _batches(rows):
         # One default value per batch is enough: each row gets its own copy in SQL.
         extra = tuple(make() for make in defaults.values())
-        batch = [(*row, *extra) for row in given] if extra else given
-        if write is not None:
-            write(_converted(batch, converters))
-        else:
-            conn.exec_driver_sql(compiled.string, _params(compiled, names, batch, converters))
+        write([(*row, *extra) for row in given] if extra else given)
     return len(rows)
 
 
+Writer = Callable[[Sequence[Sequence[Any]]], None]
+
+
+def _inserter(
+    conn: Connection, table: Table, names: Sequence[str], converters: list[Processor]
+) -> Writer:
+    """Rows in `names` order, converted, go to the driver's executemany of one INSERT."""
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=names)
+
+    def write(rows: Sequence[Sequence[Any]]) -> None:
+        conn.exec_driver_sql(compiled.string, _params(compiled, names, rows, converters))
+
+    return write
+
+
 def _copier(
-    conn: Connection, table: Table, names: Sequence[str]
-) -> Callable[[Sequence[tuple[Any, ...]]], None]:
-    """On PostgreSQL, rows go in with COPY … FROM STDIN: the server parses a stream instead of
-    planning and answering one INSERT per row, and does its part (the index updates) in its
-    own process while this one prepares the next batch. Same transaction as `conn`."""
+    conn: Connection, table: Table, names: Sequence[str], converters: list[Processor]
+) -> Writer:
+    """On PostgreSQL, rows go in with COPY … FROM STDIN: the server parses one stream instead
+    of planning and answering an INSERT per row. Same transaction as `conn`."""
     driver = conn.connection.driver_connection
     assert driver is not None  # a connection in use always has its driver's connection
     quote = conn.dialect.identifier_preparer
     columns = ", ".join(quote.quote(name) for name in names)
     sql = f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
 
-    def write(rows: Sequence[tuple[Any, ...]]) -> None:
+    def write(rows: Sequence[Sequence[Any]]) -> None:
         with driver.cursor() as cursor, cursor.copy(sql) as copy:
-            for row in rows:
+            for row in _converted(rows, converters):
                 copy.write_row(row)
 
     return write

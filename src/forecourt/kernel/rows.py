@@ -30,8 +30,8 @@ def core(session: Session) -> Connection:
     changes flushed first so that the statement sees them.
 
     `Session.execute` runs even a Core statement through the ORM's execution path (and a Core
-    INSERT through its bulk-insert machinery): a tenth of a millisecond a statement, for
-    nothing when the statement names tables and columns only."""
+    INSERT through its bulk-insert machinery), work wasted on a statement that names tables
+    and columns only."""
     if session.new or session.dirty or session.deleted:
         session.flush()
     return session.connection()
