@@ -10,7 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from forecourt.db import writer_lock
 from forecourt.db.engine import make_engine, make_session_factory
@@ -65,6 +65,21 @@ def test_writers_of_one_process_take_turns_and_every_write_lands(tmp_path: Path)
     assert max(overlaps) == 1  # never two write transactions at once
 
 
+def _write_in_background(engine: Engine) -> tuple[threading.Thread, threading.Event]:
+    """A thread inserting 2 into t through `engine`, and the event it sets once committed."""
+    done = threading.Event()
+
+    def write() -> None:
+        with make_session_factory(engine)() as session:
+            session.execute(text("INSERT INTO t VALUES (2)"))
+            session.commit()
+        done.set()
+
+    waiter = threading.Thread(target=write)
+    waiter.start()
+    return waiter, done
+
+
 def test_a_second_engine_on_the_same_file_queues_on_the_same_lock(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'two.db'}"
     first, second = make_engine(url), make_engine(url)
@@ -72,16 +87,7 @@ def test_a_second_engine_on_the_same_file_queues_on_the_same_lock(tmp_path: Path
         setup.execute(text("CREATE TABLE t (n INTEGER)"))
     holder = make_session_factory(first)()
     holder.execute(text("INSERT INTO t VALUES (1)"))  # holds the write lock
-    done = threading.Event()
-
-    def write_through_second() -> None:
-        with make_session_factory(second)() as session:
-            session.execute(text("INSERT INTO t VALUES (2)"))
-            session.commit()
-        done.set()
-
-    waiter = threading.Thread(target=write_through_second)
-    waiter.start()
+    waiter, done = _write_in_background(second)
     assert not done.wait(0.2)  # queued behind the first engine's transaction
     holder.commit()
     holder.close()
@@ -94,7 +100,7 @@ def test_a_second_engine_on_the_same_file_queues_on_the_same_lock(tmp_path: Path
 # A writer in another process: holds the write lock until its stdin closes, then commits.
 _OTHER_PROCESS = """
 import sys
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from forecourt.db.engine import make_engine, make_session_factory
 session = make_session_factory(make_engine(sys.argv[1]))()
 session.execute(text("INSERT INTO t VALUES (1)"))
@@ -120,16 +126,7 @@ def test_writers_of_two_processes_queue_on_the_file_lock(tmp_path: Path) -> None
     assert other.stdout.readline().strip() == "holding"
     lock = writer_lock.lock_for(str(tmp_path / "processes.db"))
     assert not lock.acquire(timeout=0.2)  # the other process writes: this one waits its turn
-    done = threading.Event()
-
-    def write() -> None:
-        with make_session_factory(engine)() as session:
-            session.execute(text("INSERT INTO t VALUES (2)"))
-            session.commit()
-        done.set()
-
-    waiter = threading.Thread(target=write)
-    waiter.start()
+    waiter, done = _write_in_background(engine)
     assert not done.wait(0.2)
     other.stdin.close()  # the other process commits and lets go
     assert other.wait(timeout=10) == 0
