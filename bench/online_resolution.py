@@ -295,6 +295,7 @@ def main() -> None:
         started = time.perf_counter()
         populate(url, args.customers)
         built = time.perf_counter() - started
+    migrations.upgrade(url)  # a population stored by older code gets today's schema
     people = leads_to_measure(args.customers, args.leads)
     # Measured on a copy: every run commits its leads, and the stored population must stay N.
     run = path.with_suffix(".run.db")

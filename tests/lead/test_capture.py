@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Connection
 from tests.conftest import table_count
 
+from forecourt.customer import curation, repository
 from forecourt.customer import service as customers
 from forecourt.kernel.errors import InvalidInput
 from forecourt.kernel.uow import UnitOfWork
@@ -240,6 +241,56 @@ def test_search_finds_a_customer_by_any_identifier(uow: UnitOfWork) -> None:
     ):
         found = customers.search_customers(uow, q=query, country="CN")
         assert want in {c.id for c in found}, query
+
+
+def test_search_finds_a_name_in_any_market_and_skips_merged_customers(uow: UnitOfWork) -> None:
+    # The market comes from the city here (no country given); the search names none either.
+    in_city = leads.capture_lead(
+        uow,
+        data=lead(
+            channel="web",
+            source_id="s-city",
+            full_name="Erik Lindqvist",
+            city="Göteborg",
+            phone="+46 70 123 45 67",
+        ),
+    )
+    in_country = leads.capture_lead(
+        uow,
+        data=lead(
+            channel="dealer",
+            source_id="s-country",
+            full_name="Lindqvist Erik",
+            country="FI",
+            email="erik@example.fi",
+        ),
+    )
+    found = {c.id for c in customers.search_customers(uow, q="erik lindqvist")}
+    assert {in_city.lead.customer_id, in_country.lead.customer_id} <= found
+
+    curation.merge_customers(
+        uow,
+        customer_id=in_country.lead.customer_id,
+        into_customer_id=in_city.lead.customer_id,
+        reason="the same man, moved",
+    )
+    found = [c.id for c in customers.search_customers(uow, q="Lindqvist Erik")]
+    assert found == [in_city.lead.customer_id]
+
+
+def test_search_probes_the_key_index_instead_of_scanning_identities(
+    connection: Connection,
+) -> None:
+    if connection.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    statement = repository.search_statement(["p:+4670123", "e:a@example.com"], limit=20)
+    compiled = statement.compile(connection, compile_kwargs={"literal_binds": True})
+    plan = " / ".join(
+        row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
+    )
+    assert "SEARCH blocking_key" in plan, plan
+    assert "SCAN source_identity" not in plan, plan
+    assert "SCAN blocking_key" not in plan, plan
 
 
 def test_search_needs_two_characters(uow: UnitOfWork) -> None:

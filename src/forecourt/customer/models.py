@@ -21,13 +21,13 @@ class Customer(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     display_name: Mapped[str | None] = mapped_column(String(200), default=None)
-    name_key: Mapped[str | None] = mapped_column(String(200), default=None, index=True)
+    name_key: Mapped[str | None] = mapped_column(String(200), default=None)
     name_hanzi: Mapped[str | None] = mapped_column(String(50), default=None)
-    phone: Mapped[str | None] = mapped_column(String(20), default=None, index=True)
-    email: Mapped[str | None] = mapped_column(String(320), default=None, index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
     city_id: Mapped[int | None] = mapped_column(default=None)
     city_name: Mapped[str | None] = mapped_column(String(100), default=None)
-    market_code: Mapped[str | None] = mapped_column(String(2), default=None, index=True)
+    market_code: Mapped[str | None] = mapped_column(String(2), default=None)
     city_tier: Mapped[int | None] = mapped_column(default=None)
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("customer.id"), default=None
@@ -66,6 +66,8 @@ class BlockingKey(Base):
     """A persistent blocking key of a source identity: candidates are found by key, not by scan."""
 
     __tablename__ = "blocking_key"
+    # On SQLite the primary key is the table: each key is stored and written once.
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy reads it once
 
     key: Mapped[str] = mapped_column(String(240), primary_key=True)
     identity_id: Mapped[uuid.UUID] = mapped_column(

@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
+    Select,
     Table,
     bindparam,
     func,
     insert,
-    or_,
     select,
     text,
     update,
@@ -201,33 +201,20 @@ def review(session: Session, review_id: uuid.UUID) -> MatchReview | None:
     return session.get(MatchReview, review_id)
 
 
-def search(
-    session: Session,
-    *,
-    phone: str | None,
-    email: str | None,
-    name_key: str | None,
-    name_hanzi: str | None,
-    limit: int,
-) -> Sequence[Customer]:
-    """Live customers having any of the given identifiers, on the customer or any identity."""
-    conditions = []
-    for column, value in (
-        (SourceIdentity.phone, phone),
-        (SourceIdentity.email, email),
-        (SourceIdentity.name_key, name_key),
-        (SourceIdentity.name_hanzi, name_hanzi),
-    ):
-        if value:
-            conditions.append(column == value)
-    if not conditions:
-        return []
+def search(session: Session, *, keys: Sequence[str], limit: int) -> Sequence[Customer]:
+    """Live customers with an identity stored under any of the blocking keys."""
+    return session.scalars(search_statement(keys, limit)).all() if keys else []
 
-    ids = select(SourceIdentity.customer_id).where(or_(*conditions)).distinct()
-    stmt = (
-        select(Customer).where(Customer.id.in_(ids), Customer.merged_into_id.is_(None)).limit(limit)
+
+def search_statement(keys: Sequence[str], limit: int) -> Select[Customer]:
+    """The search: each key is one probe of the key index, never a scan of the identities."""
+    ids = select(BlockingKey.identity_id).where(BlockingKey.key.in_(keys))
+    owners = select(SourceIdentity.customer_id).where(SourceIdentity.id.in_(ids)).distinct()
+    return (
+        select(Customer)
+        .where(Customer.id.in_(owners), Customer.merged_into_id.is_(None))
+        .limit(limit)
     )
-    return session.scalars(stmt).all()
 
 
 def active_model(session: Session) -> StoredMatchModel | None:

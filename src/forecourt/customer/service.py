@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from forecourt.customer import golden, model_store, repository
+from forecourt.customer.matching import blocking
 from forecourt.customer.matching.blocking import KEY_LIMITS, blocking_keys
 from forecourt.customer.matching.decide import CandidateScore, OpenQuestions, Resolution, resolve
 from forecourt.customer.matching.normalise import NormalisedPerson, normalise_person
@@ -26,6 +27,7 @@ from forecourt.kernel.errors import Forbidden, InvalidInput, NotFound
 from forecourt.kernel.ids import new_id
 from forecourt.kernel.principal import Principal, Role
 from forecourt.kernel.uow import UnitOfWork
+from forecourt.market.cities import countries
 
 OUTCOMES = {"link": "linked", "new": "new", "review": "review"}
 
@@ -332,14 +334,7 @@ def search_customers(
         raise InvalidInput("search for at least two characters", field="q")
     probe = _probe(query, country)
     with uow:
-        found = repository.search(
-            uow.session,
-            phone=probe.record.phone,
-            email=probe.record.email,
-            name_key=" ".join(probe.record.name_tokens) or None,
-            name_hanzi=probe.record.name_hanzi,
-            limit=limit,
-        )
+        found = repository.search(uow.session, keys=_search_keys(probe.record), limit=limit)
         return [CustomerSummary.model_validate(c) for c in found if _sees(uow.actor, c.market_code)]
 
 
@@ -350,6 +345,16 @@ def _probe(query: str, country: str | None) -> NormalisedPerson:
     if sum(ch.isdigit() for ch in query) >= 6:
         return normalise_person(record_id="q", phone=query, country=country)
     return normalise_person(record_id="q", full_name=query)
+
+
+def _search_keys(record: PersonRecord) -> list[str]:
+    """The blocking keys a search looks under: the phone's, the e-mail's, and the name's in every
+    country (a name in any script reads as the same tokens, so 张小明 finds Zhang Xiaoming)."""
+    keys = [blocking.phone_key(record.phone)] if record.phone else []
+    keys += [blocking.email_key(record.email)] if record.email else []
+    if record.name_tokens:
+        keys += blocking.name_keys_in(record.name_tokens, countries())
+    return keys
 
 
 def _sees(actor: Principal, market_code: str | None) -> bool:

@@ -41,12 +41,29 @@ def _contact_keys(r: PersonRecord) -> list[str]:
     """Phone and e-mail keys."""
     keys = []
     if r.phone:
-        keys.append(f"p:{r.phone}")
+        keys.append(phone_key(r.phone))
         if len(r.phone) >= 9:
             keys.append(f"p8:{r.phone[-8:]}")
     if r.email:
-        keys.append(f"e:{r.email}")
+        keys.append(email_key(r.email))
     return keys
+
+
+def phone_key(phone: str) -> str:
+    """The key of every identity with this E.164 phone."""
+    return f"p:{phone}"
+
+
+def email_key(email: str) -> str:
+    """The key of every identity with this (case-folded) e-mail address."""
+    return f"e:{email}"
+
+
+def name_keys_in(tokens: Sequence[str], countries: Iterable[str]) -> list[str]:
+    """The name-in-country keys of these name tokens in each of the countries: every identity
+    with the name and a market (its own, or its city's) is under one of them."""
+    name = " ".join(tokens)
+    return [f"n:{name}|{country}" for country in countries]
 
 
 def _name_keys(r: PersonRecord) -> list[str]:
@@ -61,7 +78,7 @@ def _name_keys(r: PersonRecord) -> list[str]:
         if r.name_hanzi:
             keys.append(f"h:{r.name_hanzi}|c:{r.city_id}")
     if r.country:
-        keys.append(f"n:{tokens}|{r.country}")
+        keys += name_keys_in(r.name_tokens, (r.country,))
     return keys
 
 
