@@ -34,9 +34,8 @@ class Lead(Base):
     identity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("source_identity.id"))
     resolution: Mapped[str] = mapped_column(String(10))
     market_code: Mapped[str | None] = mapped_column(String(2), default=None, index=True)
-    dealer_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("dealer.id"), default=None, index=True
-    )
+    # Read through ix_lead_dealer_status, whose first column it is.
+    dealer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("dealer.id"), default=None)
     requested_dealer_code: Mapped[str | None] = mapped_column(String(40), default=None)
     campaign_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("campaign.id"), default=None, index=True
@@ -65,8 +64,9 @@ class Lead(Base):
     score: Mapped[float | None] = mapped_column(default=None)
     score_reasons: Mapped[list[dict[str, Any]]] = mapped_column(PortableJSON, default=list)
     priority: Mapped[str] = mapped_column(String(6), default="normal")
+    # Counted per dealer (ix_lead_dealer_status), never looked up on its own.
     assigned_staff_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("dealer_staff.id"), default=None, index=True
+        ForeignKey("dealer_staff.id"), default=None
     )
     assigned_at: Mapped[datetime | None] = mapped_column(default=None)
     routing_attempts: Mapped[int] = mapped_column(default=0)

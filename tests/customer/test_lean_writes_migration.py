@@ -1,4 +1,4 @@
-"""Migration 0015: the customer's unread indexes go, and on SQLite the blocking keys move into a
+"""Migration 0015: unread indexes of customers and leads go, and on SQLite the blocking keys move into a
 WITHOUT ROWID table with every stored key kept; downgrading brings both back."""
 
 from __future__ import annotations
@@ -16,18 +16,22 @@ from forecourt import migrations
 from forecourt.db.engine import make_engine
 
 AT = datetime(2026, 11, 24, tzinfo=UTC).isoformat(" ")
-CUSTOMER_INDEXES = {
+UNREAD_INDEXES = {
     "ix_customer_email",
     "ix_customer_market_code",
     "ix_customer_name_key",
     "ix_customer_phone",
+    "ix_lead_dealer_id",
+    "ix_lead_assigned_staff_id",
 }
 
 
-def _customer_indexes(url: str) -> set[str]:
+def _indexes(url: str) -> set[str]:
+    """The names of the customer's and the lead's indexes."""
     engine = make_engine(url)
     try:
-        return {str(index["name"]) for index in inspect(engine).get_indexes("customer")}
+        tables = ("customer", "lead")
+        return {str(i["name"]) for t in tables for i in inspect(engine).get_indexes(t)}
     finally:
         engine.dispose()
 
@@ -59,11 +63,11 @@ def test_keys_survive_the_rebuild_both_ways_and_the_indexes_come_back(tmp_path: 
     keys = ["e:jana@example.com", "n:jana novakova|CZ", "p:+420601123456"]
     identity = _store_identity_with_keys(url, "w-1", keys)
     other = _store_identity_with_keys(url, "w-2", ["p:+420601999999"])
-    assert _customer_indexes(url) >= CUSTOMER_INDEXES
+    assert _indexes(url) >= UNREAD_INDEXES
 
     migrations.upgrade(url, "0015")
     assert "WITHOUT ROWID" in _blocking_key_sql(url)
-    assert not CUSTOMER_INDEXES & _customer_indexes(url)
+    assert not UNREAD_INDEXES & _indexes(url)
     # The rebuilt table keeps its constraints: a key is stored once, and goes with its identity.
     with pytest.raises(IntegrityError):
         run(url, f"INSERT INTO blocking_key (key, identity_id) VALUES ('{keys[0]}', '{identity}')")
@@ -73,5 +77,5 @@ def test_keys_survive_the_rebuild_both_ways_and_the_indexes_come_back(tmp_path: 
 
     migrations.downgrade(url, "0014")
     assert "WITHOUT ROWID" not in _blocking_key_sql(url)
-    assert _customer_indexes(url) >= CUSTOMER_INDEXES
+    assert _indexes(url) >= UNREAD_INDEXES
     assert run(url, "SELECT key FROM blocking_key ORDER BY key") == [(key,) for key in keys]

@@ -1,4 +1,4 @@
-"""customers lose four indexes nothing reads; on SQLite blocking keys are one B-tree
+"""indexes nothing reads go; on SQLite blocking keys are one B-tree
 
 Revision ID: 0015
 Revises: 0014
@@ -6,7 +6,9 @@ Create Date: 2026-11-24 09:00:00
 
 Customers were indexed by phone, e-mail, name and market, but every lookup goes through the
 source identities' blocking keys (candidates and search alike), so the four indexes only cost
-each capture a page write apiece. On SQLite, `blocking_key` becomes a WITHOUT ROWID table: its
+each capture a page write apiece. Leads lose two such indexes too: the dealer's alone (every
+query by dealer also reads the status, and ix_lead_dealer_status starts with the dealer) and
+the assigned staff member's (counted per dealer only). On SQLite, `blocking_key` becomes a WITHOUT ROWID table: its
 primary key (key, identity) is then the table itself instead of an index beside a rowid table
 holding the same two columns, so each key is stored once and written once. PostgreSQL keeps the
 table as it is. Downgrading restores both.
@@ -24,17 +26,20 @@ down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-CUSTOMER_INDEXES = {
-    "ix_customer_email": "email",
-    "ix_customer_market_code": "market_code",
-    "ix_customer_name_key": "name_key",
-    "ix_customer_phone": "phone",
+#: (table, index) → column
+UNREAD_INDEXES = {
+    ("customer", "ix_customer_email"): "email",
+    ("customer", "ix_customer_market_code"): "market_code",
+    ("customer", "ix_customer_name_key"): "name_key",
+    ("customer", "ix_customer_phone"): "phone",
+    ("lead", "ix_lead_dealer_id"): "dealer_id",
+    ("lead", "ix_lead_assigned_staff_id"): "assigned_staff_id",
 }
 
 
 def upgrade() -> None:
-    for name in CUSTOMER_INDEXES:
-        op.drop_index(name, table_name="customer")
+    for table, name in UNREAD_INDEXES:
+        op.drop_index(name, table_name=table)
     if op.get_bind().dialect.name == "sqlite":
         _rebuild_blocking_key(with_rowid=False)
 
@@ -42,8 +47,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         _rebuild_blocking_key(with_rowid=True)
-    for name, column in CUSTOMER_INDEXES.items():
-        op.create_index(name, "customer", [column], unique=False)
+    for (table, name), column in UNREAD_INDEXES.items():
+        op.create_index(name, table, [column], unique=False)
 
 
 def _rebuild_blocking_key(*, with_rowid: bool) -> None:
