@@ -10,12 +10,13 @@ from typing import Any, Self, cast
 from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
+from forecourt.db.direct import Direct
 from forecourt.kernel.bus import MessageBus
 from forecourt.kernel.clock import Clock
 from forecourt.kernel.events import Event
 from forecourt.kernel.principal import SYSTEM, Principal
 from forecourt.kernel.records import AuditEntry, OutboxMessage
-from forecourt.kernel.rows import insert_now
+from forecourt.kernel.rows import core, insert_now
 
 
 class UnitOfWork:
@@ -116,8 +117,9 @@ class UnitOfWork:
         events, self._pending = self._pending, []
         if events:
             now = self.clock.now()
-            rows = [_outbox_row(event, now) for event in events]
-            self.session.execute(OUTBOX.insert(), rows)
+            _INSERT_OUTBOX.execute_many(
+                core(self.session), [_outbox_row(event, now) for event in events]
+            )
         self.session.commit()
         for event in events:
             self.bus.publish(event)
@@ -144,14 +146,16 @@ class UnitOfWork:
 
 
 OUTBOX = cast(Table, OutboxMessage.__table__)
+# Every capture writes its events: on the driver's cursor (db.direct), one call for them all.
+_INSERT_OUTBOX = Direct(OUTBOX.insert())
 
 
 def _outbox_row(event: Event, now: Any) -> dict[str, Any]:
-    # Unset columns (the relay's bookkeeping) take their defaults in the one INSERT.
     return {
         "id": event.event_id,
         "name": event.name,
         "version": event.version,
         "payload": event.payload(),
         "occurred_at": event.occurred_at or now,
+        "published_at": None,  # the relay's to set
     }

@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from forecourt.db.direct import Direct
 from forecourt.kernel.rows import core
 from forecourt.lead.models import Lead, LeadScoreModel, RoutingDecision
 
@@ -26,25 +27,33 @@ ROUTING_COLUMNS = (
 """The columns of a lead that scoring, routing and the response clock set."""
 
 
-# Every capture asks whether it is a replay, and most are not: the ids, by statements built once.
-_ID_BY_SOURCE = select(Lead.id).where(
-    Lead.channel == bindparam("channel"), Lead.source_id == bindparam("source_id")
+# Every capture asks whether it is a replay (most are not) and writes what routing set: by statements built once, run on the driver's cursor (db.direct).
+_ID_BY_SOURCE = Direct(
+    select(Lead.id).where(
+        Lead.channel == bindparam("channel"), Lead.source_id == bindparam("source_id")
+    )
 )
-_ID_BY_KEY = select(Lead.id).where(Lead.idempotency_key == bindparam("key"))
+_ID_BY_KEY = Direct(select(Lead.id).where(Lead.idempotency_key == bindparam("key")))
 
 
 def id_by_source(session: Session, channel: str, source_id: str) -> uuid.UUID | None:
-    found = core(session).execute(_ID_BY_SOURCE, {"channel": channel, "source_id": source_id})
-    return found.scalar_one_or_none()
+    return _first(
+        _ID_BY_SOURCE.fetch_all(core(session), {"channel": channel, "source_id": source_id})
+    )
 
 
 def id_by_idempotency_key(session: Session, key: str) -> uuid.UUID | None:
-    return core(session).execute(_ID_BY_KEY, {"key": key}).scalar_one_or_none()
+    return _first(_ID_BY_KEY.fetch_all(core(session), {"key": key}))
+
+
+def _first(rows: list[tuple[Any, ...]]) -> uuid.UUID | None:
+    """The id of the one row found, if any (a unique key's lookup)."""
+    return cast(uuid.UUID, rows[0][0]) if rows else None
 
 
 LEAD = cast(Table, Lead.__table__)
 _LEAD = LEAD.c
-_SAVE_ROUTING = (
+_SAVE_ROUTING = Direct(
     update(LEAD)
     .where(_LEAD.id == bindparam("lead_id"))
     .values({c: bindparam(f"new_{c}", type_=_LEAD[c].type) for c in ROUTING_COLUMNS})
@@ -55,7 +64,7 @@ def save_routing(session: Session, lead: Lead) -> None:
     """Write what scoring and routing set on a lead inserted earlier in this transaction (one
     outside the session: see `kernel.rows`)."""
     values = {f"new_{column}": getattr(lead, column) for column in ROUTING_COLUMNS}
-    core(session).execute(_SAVE_ROUTING, {"lead_id": lead.id, **values})
+    _SAVE_ROUTING.execute(core(session), {"lead_id": lead.id, **values})
 
 
 def get(session: Session, lead_id: uuid.UUID) -> Lead | None:
