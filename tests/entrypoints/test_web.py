@@ -32,6 +32,21 @@ def _sign_in(client: TestClient, email: str, password: str = PASSWORD) -> int:
     return response.status_code
 
 
+def _signed_in_as(
+    client: TestClient, uow: UnitOfWork, email: str, role: Role = Role.HQ, **scope: Any
+) -> None:
+    """A new user of `role` (with its markets or dealer in `scope`), signed in on `client`."""
+    auth.create_user(
+        uow,
+        email=email,
+        name=email.split("@", maxsplit=1)[0],
+        role=role,
+        password=PASSWORD,
+        **scope,
+    )
+    assert _sign_in(client, email) == 303
+
+
 def test_overview_needs_sign_in(client: TestClient) -> None:
     response = client.get("/", follow_redirects=False)
     assert response.status_code == 303
@@ -39,8 +54,7 @@ def test_overview_needs_sign_in(client: TestClient) -> None:
 
 
 def test_sign_in_shows_the_network_and_catalogue(client: TestClient, uow: UnitOfWork) -> None:
-    auth.create_user(uow, email="ops@example.com", name="Ops", role=Role.HQ, password=PASSWORD)
-    assert _sign_in(client, "ops@example.com") == 303
+    _signed_in_as(client, uow, "ops@example.com")
     page = client.get("/").text
     assert "ops@example.com" in page
     assert "China" in page
@@ -68,23 +82,14 @@ def test_dealer_staff_overview_lists_only_their_dealer(client: TestClient, uow: 
 
     everyone = dealers.list_dealers(uow)
     mine = everyone[0]
-    auth.create_user(
-        uow,
-        email="desk@example.com",
-        name="Desk",
-        role=Role.DEALER_STAFF,
-        password=PASSWORD,
-        dealer_code=mine.code,
-    )
-    _sign_in(client, "desk@example.com")
+    _signed_in_as(client, uow, "desk@example.com", Role.DEALER_STAFF, dealer_code=mine.code)
     page = client.get("/").text
     assert mine.name in page
     assert all(other.code not in page for other in everyone[1:])
 
 
 def test_sign_out_ends_the_session(client: TestClient, uow: UnitOfWork) -> None:
-    auth.create_user(uow, email="ops4@example.com", name="Ops", role=Role.HQ, password=PASSWORD)
-    _sign_in(client, "ops4@example.com")
+    _signed_in_as(client, uow, "ops4@example.com")
     csrf = _csrf(client.get("/").text)
     client.post("/signout", data={"csrf": csrf})
     assert client.get("/", follow_redirects=False).status_code == 303
@@ -108,8 +113,7 @@ def test_the_activity_fragment_needs_sign_in(client: TestClient) -> None:
 
 
 def test_the_overview_polls_the_activity_fragment(client: TestClient, uow: UnitOfWork) -> None:
-    auth.create_user(uow, email="ops5@example.com", name="Ops", role=Role.HQ, password=PASSWORD)
-    _sign_in(client, "ops5@example.com")
+    _signed_in_as(client, uow, "ops5@example.com")
     page = client.get("/").text
     assert 'hx-get="/console/activity"' in page
     assert 'hx-trigger="every 2s"' in page
@@ -131,8 +135,7 @@ def test_the_activity_fragment_renders_the_latest_leads(
         city="Shanghai",
         country="CN",
     )
-    auth.create_user(uow, email="ops6@example.com", name="Ops", role=Role.HQ, password=PASSWORD)
-    _sign_in(client, "ops6@example.com")
+    _signed_in_as(client, uow, "ops6@example.com")
     fragment = client.get("/console/activity", headers={"HX-Request": "true"})
     assert fragment.status_code == 200
     html = fragment.text
@@ -155,15 +158,7 @@ def test_a_market_manager_sees_only_their_markets_leads(
     germany = _capture(
         client, hq, full_name="Jan Müller", phone="+49 30 1234567", city="Berlin", country="DE"
     )
-    auth.create_user(
-        uow,
-        email="mgr@example.com",
-        name="Mgr",
-        role=Role.MARKET_MANAGER,
-        password=PASSWORD,
-        market_codes=["DE"],
-    )
-    _sign_in(client, "mgr@example.com")
+    _signed_in_as(client, uow, "mgr@example.com", Role.MARKET_MANAGER, market_codes=["DE"])
     html = client.get("/console/activity").text
     assert germany["id"] in html
     assert china["id"] not in html
@@ -175,8 +170,7 @@ def test_a_lead_row_opens_its_routing_and_score_reasons(
     lead = _capture(
         client, hq, full_name="Ewa Nowak", phone="+48 22 123 45 67", city="Warszawa", country="PL"
     )
-    auth.create_user(uow, email="ops7@example.com", name="Ops", role=Role.HQ, password=PASSWORD)
-    _sign_in(client, "ops7@example.com")
+    _signed_in_as(client, uow, "ops7@example.com")
     fragment = client.get(f"/console/leads/{lead['id']}", headers={"HX-Request": "true"}).text
     assert 'data-testid="score-reasons"' in fragment
     assert "channel" in fragment
@@ -206,15 +200,7 @@ def test_a_manager_assigns_an_escalated_lead_from_its_page(
     client: TestClient, uow: UnitOfWork, hq: Caller
 ) -> None:
     lead_id = _escalated(client, hq, uow)
-    auth.create_user(
-        uow,
-        email="mgr9@example.com",
-        name="Mgr",
-        role=Role.MARKET_MANAGER,
-        password=PASSWORD,
-        market_codes=["DE"],
-    )
-    _sign_in(client, "mgr9@example.com")
+    _signed_in_as(client, uow, "mgr9@example.com", Role.MARKET_MANAGER, market_codes=["DE"])
     page = client.get(f"/console/leads/{lead_id}").text
     assert 'data-testid="escalation-actions"' in page
     form = {
@@ -236,15 +222,7 @@ def test_escalation_actions_need_a_manager_and_the_forms_token(
     client: TestClient, uow: UnitOfWork, hq: Caller
 ) -> None:
     lead_id = _escalated(client, hq, uow)
-    auth.create_user(
-        uow,
-        email="staff9@example.com",
-        name="Staff",
-        role=Role.DEALER_STAFF,
-        password=PASSWORD,
-        dealer_code="DE-MUC-01",
-    )
-    _sign_in(client, "staff9@example.com")
+    _signed_in_as(client, uow, "staff9@example.com", Role.DEALER_STAFF, dealer_code="DE-MUC-01")
     page = client.get(f"/console/leads/{lead_id}")
     assert 'data-testid="escalation-actions"' not in page.text
     csrf = _csrf(client.get("/").text)
