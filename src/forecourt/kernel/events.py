@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -20,11 +20,18 @@ class Event:
     occurred_at: datetime | None = None
 
     def payload(self) -> dict[str, Any]:
-        """The event's own fields, JSON-ready (ids and times as strings)."""
-        data = asdict(self)
-        data.pop("event_id")
-        data.pop("occurred_at")
-        return {key: _jsonable(value) for key, value in data.items()}
+        """The event's own fields, JSON-ready (ids and times as strings). Fields hold plain
+        values (ids, text, numbers, times, tuples of them), so they are read as they are:
+        `dataclasses.asdict` would deep-copy each one first, for every event written."""
+        return {
+            item.name: _jsonable(getattr(self, item.name))
+            for item in fields(self)
+            if item.name not in _ENVELOPE
+        }
+
+
+#: Fields every event has, carried beside the payload rather than in it.
+_ENVELOPE = frozenset({"event_id", "occurred_at"})
 
 
 def _jsonable(value: Any) -> Any:
