@@ -16,6 +16,15 @@ def columns(url: str, table: str) -> set[str]:
         engine.dispose()
 
 
+def indexes(url: str, table: str) -> set[str]:
+    """The names of `table`'s indexes as the database has them now."""
+    engine = make_engine(url)
+    try:
+        return {str(index["name"]) for index in inspect(engine).get_indexes(table)}
+    finally:
+        engine.dispose()
+
+
 def run(url: str, statement: str) -> list[tuple[object, ...]]:
     """Run one statement in its own transaction; its rows, if it returns any."""
     engine = make_engine(url)

@@ -1,5 +1,5 @@
-"""Migration 0015: unread indexes of customers and leads go, and on SQLite the blocking keys move into a
-WITHOUT ROWID table with every stored key kept; downgrading brings both back."""
+"""Migration 0015: unread indexes of customers and leads go, and on SQLite the blocking keys
+move into a WITHOUT ROWID table with every stored key kept; downgrading brings both back."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
-from tests.migration_sql import run
+from tests.migration_sql import indexes, run
 
 from forecourt import migrations
-from forecourt.db.engine import make_engine
 
 AT = datetime(2026, 11, 24, tzinfo=UTC).isoformat(" ")
 UNREAD_INDEXES = {
@@ -28,12 +26,7 @@ UNREAD_INDEXES = {
 
 def _indexes(url: str) -> set[str]:
     """The names of the customer's and the lead's indexes."""
-    engine = make_engine(url)
-    try:
-        tables = ("customer", "lead")
-        return {str(i["name"]) for t in tables for i in inspect(engine).get_indexes(t)}
-    finally:
-        engine.dispose()
+    return indexes(url, "customer") | indexes(url, "lead")
 
 
 def _blocking_key_sql(url: str) -> str:
@@ -50,7 +43,8 @@ def _store_identity_with_keys(url: str, source_id: str, keys: list[str]) -> str:
     run(
         url,
         "INSERT INTO source_identity (id, customer_id, channel, source_id, flags, match_outcome,"
-        f" created_at) VALUES ('{identity}', '{customer}', 'web', '{source_id}', '[]', 'new', '{AT}')",
+        f" created_at) VALUES ('{identity}', '{customer}', 'web', '{source_id}', '[]', 'new',"
+        f" '{AT}')",
     )
     for key in keys:
         run(url, f"INSERT INTO blocking_key (key, identity_id) VALUES ('{key}', '{identity}')")

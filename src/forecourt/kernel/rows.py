@@ -10,6 +10,7 @@ got, and stays outside the session: changes made to it afterwards are not saved.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -26,6 +27,12 @@ def insert_now(session: Session, obj: DeclarativeBase) -> None:
     foreign key) is there before it."""
     table, row = row_of(obj)
     _insert(table).execute(core(session), row)
+
+
+def insert_rows_now(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT rows given as mappings (each naming every column written, the same names in each)
+    in the session's transaction, now, in one driver call; pending objects are flushed first."""
+    _insert(table).execute_many(core(session), rows)
 
 
 @cache

@@ -10,13 +10,12 @@ from typing import Any, Self, cast
 from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from forecourt.db.direct import Direct
 from forecourt.kernel.bus import MessageBus
 from forecourt.kernel.clock import Clock
 from forecourt.kernel.events import Event
 from forecourt.kernel.principal import SYSTEM, Principal
 from forecourt.kernel.records import AuditEntry, OutboxMessage
-from forecourt.kernel.rows import core, insert_now
+from forecourt.kernel.rows import insert_now, insert_rows_now
 
 
 class UnitOfWork:
@@ -117,9 +116,7 @@ class UnitOfWork:
         events, self._pending = self._pending, []
         if events:
             now = self.clock.now()
-            _INSERT_OUTBOX.execute_many(
-                core(self.session), [_outbox_row(event, now) for event in events]
-            )
+            insert_rows_now(self.session, OUTBOX, [_outbox_row(event, now) for event in events])
         self.session.commit()
         for event in events:
             self.bus.publish(event)
@@ -146,8 +143,6 @@ class UnitOfWork:
 
 
 OUTBOX = cast(Table, OutboxMessage.__table__)
-# Every capture writes its events: on the driver's cursor (db.direct), one call for them all.
-_INSERT_OUTBOX = Direct(OUTBOX.insert())
 
 
 def _outbox_row(event: Event, now: Any) -> dict[str, Any]:

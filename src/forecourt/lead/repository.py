@@ -27,7 +27,8 @@ ROUTING_COLUMNS = (
 """The columns of a lead that scoring, routing and the response clock set."""
 
 
-# Every capture asks whether it is a replay (most are not) and writes what routing set: by statements built once, run on the driver's cursor (db.direct).
+# Every capture asks whether it is a replay (most are not) and writes what routing set: by
+# statements built once, run on the driver's cursor (db.direct).
 _ID_BY_SOURCE = Direct(
     select(Lead.id).where(
         Lead.channel == bindparam("channel"), Lead.source_id == bindparam("source_id")

@@ -8,10 +8,12 @@ Customers were indexed by phone, e-mail, name and market, but every lookup goes 
 source identities' blocking keys (candidates and search alike), so the four indexes only cost
 each capture a page write apiece. Leads lose two such indexes too: the dealer's alone (every
 query by dealer also reads the status, and ix_lead_dealer_status starts with the dealer) and
-the assigned staff member's (counted per dealer only). On SQLite, `blocking_key` becomes a WITHOUT ROWID table: its
-primary key (key, identity) is then the table itself instead of an index beside a rowid table
-holding the same two columns, so each key is stored once and written once. PostgreSQL keeps the
-table as it is. Downgrading restores both.
+the assigned staff member's (counted per dealer only).
+
+On SQLite, `blocking_key` becomes a WITHOUT ROWID table: its primary key (key, identity) is
+then the table itself instead of an index beside a rowid table holding the same two columns,
+so each key is stored once and written once. PostgreSQL keeps the table as it is.
+Downgrading restores both.
 """
 
 from __future__ import annotations
