@@ -10,9 +10,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
 
 from forecourt.db import writer_lock
+from forecourt.db.bulk import loading_connection
 from forecourt.db.engine import make_engine, make_session_factory
 
 
@@ -135,3 +138,28 @@ def test_writers_of_two_processes_queue_on_the_file_lock(tmp_path: Path) -> None
     with engine.connect() as conn:
         assert sorted(conn.execute(text("SELECT n FROM t")).scalars()) == [1, 2]
     engine.dispose()
+
+
+def test_a_loading_connection_skips_foreign_key_checks_in_its_own_transaction_only(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'load.db'}")
+    with engine.begin() as setup:
+        setup.execute(text("CREATE TABLE parent (id INTEGER PRIMARY KEY)"))
+        setup.execute(text("CREATE TABLE child (parent_id INTEGER REFERENCES parent (id))"))
+    session = make_session_factory(engine)()
+    try:
+        loading = loading_connection(session)
+        driver = loading.connection.dbapi_connection
+        loading.execute(text("INSERT INTO child VALUES (7)"))  # parent 7 is not checked
+        with pytest.raises(RuntimeError, match="its own transaction"):
+            loading_connection(session)
+        session.rollback()
+
+        # The next transaction on the same driver connection checks references again.
+        assert session.connection().connection.dbapi_connection is driver
+        with pytest.raises(IntegrityError):
+            session.execute(text("INSERT INTO child VALUES (7)"))
+    finally:
+        session.close()
+        engine.dispose()

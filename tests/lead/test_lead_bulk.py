@@ -12,6 +12,10 @@ from sqlalchemy import Connection, select
 from tests.bulk_people import leads
 from tests.conftest import table_count
 
+from forecourt import migrations
+from forecourt.bootstrap import bootstrap
+from forecourt.campaign import service as campaign_service
+from forecourt.config import Settings
 from forecourt.customer import model_store
 from forecourt.customer.matching.model import MatchModel, default_model
 from forecourt.customer.models import Consent, Customer, SourceIdentity, StoredMatchModel
@@ -21,6 +25,7 @@ from forecourt.lead import service as leads_service
 from forecourt.lead.files import read_leads
 from forecourt.lead.incoming import RowError
 from forecourt.lead.models import Lead
+from forecourt.market import service as market_service
 
 COLUMNS = ("channel", "source_id", "first_name", "last_name", "full_name", "phone", "email",
            "city", "country", "campaign_code", "consent_marketing")  # fmt: skip
@@ -111,6 +116,26 @@ def test_a_bulk_import_stores_what_the_row_by_row_import_stores(
     assert stored["leads"] == online["leads"]
     assert stored["consents"] == online["consents"]
     assert stored["outbox"] - outbox_before >= result.created  # one lead.captured per lead
+
+
+def test_a_bulk_import_into_a_database_file_leaves_every_reference_whole(tmp_path: Path) -> None:
+    # Foreign keys go unchecked while the rows go in (db.bulk.loading_connection): SQLite's own
+    # check over the whole file afterwards finds no reference without its row.
+    url = f"sqlite:///{tmp_path / 'bulk.db'}"
+    migrations.upgrade(url)
+    container = bootstrap(Settings(database_url=url))
+    try:
+        market_service.seed_reference_data(container.uow())
+        campaign_service.seed_reference_data(container.uow())
+        result = bulk.import_file(container.uow(), path=_file(tmp_path, _rows()), workers=1)
+        with container.engine.connect() as conn:
+            orphans = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+            leads = conn.exec_driver_sql("SELECT count(*) FROM lead").scalar_one()
+    finally:
+        container.engine.dispose()
+    assert result.created == leads > 0
+    assert result.resolutions.get("linked", 0) > 0
+    assert orphans == []
 
 
 def test_importing_the_same_file_again_creates_nothing(

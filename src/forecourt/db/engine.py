@@ -15,6 +15,9 @@ from forecourt.db import writer_lock
 from forecourt.db.checkpoint import ensure_checkpointer
 
 SQLITE_BEGIN = "forecourt_sqlite_begin"
+#: Execution option: False turns SQLite's foreign-key checks off for the transactions that
+#: connection begins (`db.bulk.loading_connection`); every other transaction has them on.
+SQLITE_FOREIGN_KEYS = "forecourt_sqlite_foreign_keys"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -73,8 +76,10 @@ def _sqlite_on_begin(connection: Any, lock: writer_lock.WriterLock | None = None
     # BEGIN goes straight to the driver: every write transaction runs it, and through
     # `exec_driver_sql` SQLAlchemy's statement machinery cost several times SQLite's work.
     # A driver error is raised as SQLAlchemy's wrapper of it, as that path did.
-    mode = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+    options = connection.get_execution_options()
+    mode = options.get(SQLITE_BEGIN, "IMMEDIATE")
     dbapi_connection = connection.connection.dbapi_connection
+    _foreign_keys(connection, dbapi_connection, enforce=options.get(SQLITE_FOREIGN_KEYS, True))
     locking = isinstance(dbapi_connection, writer_lock.LockingConnection) and lock is not None
     if locking and mode == "IMMEDIATE":
         dbapi_connection.take(lock)
@@ -87,6 +92,16 @@ def _sqlite_on_begin(connection: Any, lock: writer_lock.WriterLock | None = None
         if isinstance(error, sqlite3.Error):
             raise DBAPIError.instance(statement, None, error, sqlite3.Error) from error
         raise
+
+
+def _foreign_keys(connection: Any, dbapi_connection: Any, *, enforce: bool) -> None:
+    # SQLite ignores PRAGMA foreign_keys inside a transaction, so it is set here, before BEGIN,
+    # and only when the last transaction on this driver connection wanted the other setting
+    # (the pool's per-connection `info` remembers it across checkouts).
+    info = connection.connection.info
+    if info.get("foreign_keys", True) != enforce:
+        dbapi_connection.execute(f"PRAGMA foreign_keys={'ON' if enforce else 'OFF'}")
+        info["foreign_keys"] = enforce
 
 
 def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:

@@ -32,7 +32,7 @@ from forecourt.customer.bulk import service as customers_bulk
 from forecourt.customer.bulk.arrivals import Arrivals, PersonRow, person_row
 from forecourt.customer.bulk.results import Placed, Reclustered
 from forecourt.customer.matching.normalise import normalise_person
-from forecourt.db.bulk import roomy_cache
+from forecourt.db.bulk import loading_connection, roomy_cache
 from forecourt.kernel.errors import InvalidInput
 from forecourt.kernel.id_batches import new_ids
 from forecourt.kernel.uow import UnitOfWork
@@ -268,7 +268,7 @@ def _store(
             storing(0)
 
     with uow:
-        with roomy_cache(uow.session.connection()):
+        with roomy_cache(loading_connection(uow.session)):
             placed = customers_bulk.store_arrivals(
                 uow, arrivals=parsed.arrivals, progress=resolving
             )
