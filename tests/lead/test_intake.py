@@ -102,3 +102,14 @@ def test_a_batch_is_bounded(container: Container, monkeypatch: pytest.MonkeyPatc
         list(pool.map(lambda n: queue.capture(SYSTEM, lead(f"bounded-{n}")), range(16)))
     assert sum(sizes) == 16
     assert max(sizes) <= 3
+
+
+def test_when_no_transaction_can_start_every_capture_gets_the_error_and_none_hangs() -> None:
+    def broken(actor: Any) -> Any:
+        raise RuntimeError("database unavailable")
+
+    queue = CaptureIntake(broken, batching=True)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        futures = [pool.submit(queue.capture, SYSTEM, lead(f"down-{n}")) for n in range(20)]
+        errors = [future.exception(timeout=10) for future in futures]
+    assert all(isinstance(e, RuntimeError) and "unavailable" in str(e) for e in errors)

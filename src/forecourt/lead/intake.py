@@ -8,6 +8,11 @@ savepoint (a lead that fails loses nothing else), commits once, and hands every 
 its own result or error. Events go out after that one commit, as always. A capture that finds
 nobody else waiting is written at once, alone.
 
+Each waiting thread sleeps on its own event and is woken once: with its answer, or to lead the
+next batch (the oldest capture still waiting leads it). Waking every waiting thread after each
+batch, to let them find out which of them is done, made sixteen threads race for the
+interpreter lock per batch, to have all but one go back to sleep.
+
 On SQLite only. PostgreSQL runs captures side by side, and a batch's long transaction would hold
 the row locks of the dealers' daily counters for the whole batch: captures of other processes
 queued behind them, and two batches taking counters in a different order deadlocked.
@@ -17,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from forecourt.kernel.principal import SYSTEM, Principal
 from forecourt.kernel.uow import UnitOfWork
@@ -39,6 +44,7 @@ class _Waiting:
     done: bool = False
     result: Captured | None = None
     error: BaseException | None = None
+    woken: threading.Event = field(default_factory=threading.Event)
 
     def outcome(self) -> Captured:
         if self.error is not None:
@@ -54,7 +60,7 @@ class CaptureIntake:
     def __init__(self, uow_factory: Callable[[Principal], UnitOfWork], *, batching: bool) -> None:
         self._uow_factory = uow_factory
         self._batching = batching
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
         self._waiting: list[_Waiting] = []
         self._leading = False
 
@@ -66,27 +72,36 @@ class CaptureIntake:
             uow = self._uow_factory(actor)
             return service.capture_lead(uow, data=data, idempotency_key=idempotency_key)
         mine = _Waiting(actor, data, idempotency_key)
-        with self._changed:
+        with self._lock:
             self._waiting.append(mine)
-        while True:
-            with self._changed:
-                while self._leading and not mine.done:
-                    self._changed.wait()
-                if mine.done:
-                    return mine.outcome()
-                self._leading = True
-                batch = self._waiting[:MAX_BATCH]
-                del self._waiting[:MAX_BATCH]
-            try:
-                self._write(batch)
-            finally:
-                with self._changed:
-                    self._leading = False
-                    self._changed.notify_all()
+            follow, self._leading = self._leading, True
+        if follow:
+            mine.woken.wait()
+            if mine.done:
+                return mine.outcome()
+        # Leading: `mine` is the oldest capture waiting, so it is in the batch.
+        self._lead()
+        return mine.outcome()
+
+    def _lead(self) -> None:
+        """Write the next batch, answer its captures, and hand the lead on (or put it down)."""
+        with self._lock:
+            batch = self._waiting[:MAX_BATCH]
+            del self._waiting[:MAX_BATCH]
+        try:
+            self._write(batch)
+        finally:
+            with self._lock:
+                following = self._waiting[0] if self._waiting else None
+                self._leading = following is not None
+            for item in batch:
+                item.woken.set()
+            if following is not None:
+                following.woken.set()
 
     def _write(self, batch: list[_Waiting]) -> None:
-        uow = self._uow_factory(SYSTEM)
         try:
+            uow = self._uow_factory(SYSTEM)
             with uow:
                 for item in batch:
                     _capture_one(uow, item)
