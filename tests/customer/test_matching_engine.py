@@ -128,6 +128,18 @@ def test_household_guard_same_phone_different_first_name_is_not_linked() -> None
     assert name_conflict(rec("a", ("john", "smith")), rec("b", ("jon", "smith"))) is None
 
 
+def test_a_homophone_typed_on_a_shared_phone_is_the_same_person() -> None:
+    # 章伟 typed for 张伟 (one pinyin, zhang wei): relatives on one phone do not share a full
+    # name, so the guard lets the model link; a different given name is still held back.
+    model = default_model()
+    caller = rec("c", ("zhang", "wei"), "章伟", "+8613812345678", None, BEIJING)
+    known = rec("k", ("zhang", "wei"), "张伟", "+8613812345678", None, BEIJING)
+    assert name_conflict(caller, known) is None
+    assert resolve(model, caller, [known]).outcome == "link"
+    sister = rec("s", ("zhang", "fang"), "张芳", "+8613812345678", None, BEIJING)
+    assert resolve(model, caller, [sister]).outcome == "review"
+
+
 def test_resolve_outcomes() -> None:
     model = default_model()
     new = rec("n", ("zhao", "lei"), "赵磊", "+8613811112222", "zl@qq.com", BEIJING)

@@ -338,14 +338,15 @@ def name_conflict(a: PersonRecord, b: PersonRecord) -> Literal["strong", "mild"]
 
     None when they may be one person (same Hanzi, same letters, or one name's tokens all found
     in the other's); "mild" when each side has a token the other lacks but some token is
-    shared (王伟/王芳: same surname), or the pinyin agrees but the Hanzi differ; "strong" when
-    no token is shared at all.
+    shared (王伟/王芳: same surname); "strong" when no token is shared at all. The same pinyin
+    under other Hanzi (章伟 for 张伟) is no conflict: it is how a name is mistyped through a
+    pinyin input method, while relatives sharing a phone do not share a whole name.
     """
     ta, tb = a.name_tokens, b.name_tokens
     if not ta or not tb or (a.name_hanzi and a.name_hanzi == b.name_hanzi):
         return None
     if ta == tb or joined_equal(ta, tb):
-        return "mild" if a.name_hanzi and b.name_hanzi else None
+        return None
     only_a = [t for t in ta if not _has_similar(t, tb)]
     only_b = [t for t in tb if not _has_similar(t, ta)]
     if not only_a or not only_b:
