@@ -9,13 +9,14 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from forecourt.db import writer_lock
-from forecourt.db.bulk import loading_connection
+from forecourt.db.bulk import indexes_built_after, loading_connection
 from forecourt.db.engine import make_engine, make_session_factory
 
 
@@ -163,3 +164,54 @@ def test_a_loading_connection_skips_foreign_key_checks_in_its_own_transaction_on
     finally:
         session.close()
         engine.dispose()
+
+
+def _indexes(conn: Any) -> list[tuple[str, str]]:
+    found = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    )
+    return sorted((str(name), str(sql)) for name, sql in found)
+
+
+def test_secondary_indexes_are_built_after_a_load_into_a_smaller_table(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'indexes.db'}")
+    with engine.begin() as setup:
+        setup.execute(text('CREATE TABLE "t" (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v TEXT)'))
+        setup.execute(text('CREATE INDEX "ix t v" ON "t" (v)'))
+        setup.execute(text("INSERT INTO t (k, v) VALUES ('a', 'x')"))
+        before = _indexes(setup)
+    with engine.begin() as conn:
+        with indexes_built_after(conn, ["t"], rows=3):
+            assert _indexes(conn) == []  # dropped while the rows go in
+            conn.execute(text("INSERT INTO t (k, v) VALUES ('b', 'y'), ('c', 'y')"))
+            nested = conn.begin_nested()
+            with pytest.raises(IntegrityError):  # the unique constraint still holds
+                conn.execute(text("INSERT INTO t (k, v) VALUES ('a', 'z')"))
+            nested.rollback()
+        assert _indexes(conn) == before
+        plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN SELECT k FROM t WHERE v = 'y'").all()
+        assert "ix t v" in str(plan)
+    # Holding 3 rows already, the table keeps its indexes.
+    with engine.begin() as conn, indexes_built_after(conn, ["t"], rows=3):
+        assert _indexes(conn) == before
+    engine.dispose()
+
+
+def test_a_failed_load_keeps_the_indexes_it_had_dropped(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'indexes.db'}")
+    with engine.begin() as setup:
+        setup.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+        setup.execute(text("CREATE INDEX ix_t_v ON t (v)"))
+        before = _indexes(setup)
+
+    def interrupted_load() -> None:
+        with engine.begin() as conn, indexes_built_after(conn, ["t"], rows=10):
+            conn.execute(text("INSERT INTO t (v) VALUES ('x')"))
+            raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError, match="interrupted"):
+        interrupted_load()
+    with engine.connect() as conn:
+        assert _indexes(conn) == before
+        assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 0
+    engine.dispose()

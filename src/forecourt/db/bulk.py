@@ -283,3 +283,40 @@ def roomy_cache(conn: Connection, mebibytes: int = 1024) -> Iterator[None]:
         yield
     finally:
         conn.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
+
+
+@contextlib.contextmanager
+def indexes_built_after(conn: Connection, tables: Sequence[str], rows: int) -> Iterator[None]:
+    """On SQLite, while `rows` rows go into `tables` that hold fewer rows than that, their
+    secondary indexes are dropped and built again afterwards, in the same transaction.
+
+    Each inserted row otherwise updates every index at a random place (a customer id, a source
+    id), a page read and written per index per row; building an index afterwards sorts the
+    keys once and writes its pages in order. On a table that already holds more rows than come
+    in, rebuilding would cost more than it saves, so its indexes stay. Unique constraints stay
+    in any case: they are what rejects a duplicate. A failure rolls the drop back with the rest
+    of the transaction. PostgreSQL keeps its indexes."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    rebuilt = [found for table in tables for found in _secondary_indexes(conn, table, rows)]
+    quote = conn.dialect.identifier_preparer.quote_identifier
+    for name, _ in rebuilt:
+        conn.exec_driver_sql(f"DROP INDEX {quote(name)}")
+    yield
+    for _, sql in rebuilt:
+        conn.exec_driver_sql(sql)
+
+
+def _secondary_indexes(conn: Connection, table: str, rows: int) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of `table`'s own indexes, if it holds fewer than `rows`."""
+    quoted = conn.dialect.identifier_preparer.quote_identifier(table)
+    held = conn.exec_driver_sql(f"SELECT count(*) FROM (SELECT 1 FROM {quoted} LIMIT {rows:d})")
+    if int(held.scalar() or 0) >= rows:
+        return []
+    found = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+        " AND sql IS NOT NULL",
+        (table,),
+    )
+    return [(str(name), str(sql)) for name, sql in found]

@@ -32,7 +32,7 @@ from forecourt.customer.bulk import service as customers_bulk
 from forecourt.customer.bulk.arrivals import Arrivals, PersonRow, person_row
 from forecourt.customer.bulk.results import Placed, Reclustered
 from forecourt.customer.matching.normalise import normalise_person
-from forecourt.db.bulk import loading_connection, roomy_cache
+from forecourt.db.bulk import indexes_built_after, loading_connection, roomy_cache
 from forecourt.kernel.errors import InvalidInput
 from forecourt.kernel.id_batches import new_ids
 from forecourt.kernel.uow import UnitOfWork
@@ -45,6 +45,8 @@ from forecourt.lead.incoming import ConsentInput, IncomingLead, NumberedLead, Ro
 Progress = Callable[[str, int, int | None], None]
 CHUNK = 2_000  # rows per task sent to a worker process
 STORE_STEPS = 3  # customers and identities, leads and events, the commit
+#: The tables a bulk import fills, row for row with its leads or more.
+LOADED_TABLES = ("lead", "outbox", "source_identity", "customer", "consent", "blocking_key")
 PERSON_FIELDS = ("first_name", "last_name", "full_name", "phone", "email", "city", "country")
 
 
@@ -268,7 +270,9 @@ def _store(
             storing(0)
 
     with uow:
-        with roomy_cache(loading_connection(uow.session)):
+        conn = loading_connection(uow.session)
+        loaded = len(parsed.facts)
+        with roomy_cache(conn), indexes_built_after(conn, LOADED_TABLES, loaded):
             placed = customers_bulk.store_arrivals(
                 uow, arrivals=parsed.arrivals, progress=resolving
             )
