@@ -18,11 +18,11 @@ figures cover normalising the lead and scoring its candidates; nothing is writte
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import random
-import shutil
 import sqlite3
 import statistics
 import time
@@ -268,9 +268,19 @@ def _remove_database(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def _copy_database(source: Path, target: Path) -> None:
+    """A consistent copy through SQLite's backup API: the population just built may still be
+    partly in its write-ahead log, which a copy of the main file alone would miss."""
+    with (
+        contextlib.closing(sqlite3.connect(source)) as db,
+        contextlib.closing(sqlite3.connect(target)) as copy,
+    ):
+        db.backup(copy)
+
+
 def stored_counts(path: Path) -> dict[str, int]:
     """How many customers and source identities the measured database holds."""
-    with sqlite3.connect(path) as connection:
+    with contextlib.closing(sqlite3.connect(path)) as connection:
         return {
             table: int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
             for table in ("customer", "source_identity")
@@ -300,7 +310,7 @@ def main() -> None:
     # Measured on a copy: every run commits its leads, and the stored population must stay N.
     run = path.with_suffix(".run.db")
     _remove_database(run)  # with its -wal and -shm, or SQLite would replay an old run's log
-    shutil.copyfile(path, run)
+    _copy_database(path, run)
     # Write the copy out before measuring: otherwise the kernel flushes its 1 GB or more of
     # dirty pages during the run, and the figures measure that.
     os.sync()
