@@ -3,7 +3,8 @@ and a lead sent twice in one batch is stored once."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import asyncio
+import threading
 from typing import Any
 
 import pytest
@@ -24,17 +25,44 @@ def lead(source_id: str, **fields: Any) -> IncomingLead:
     )
 
 
+def capture_all(queue: CaptureIntake, sources: list[str]) -> list[Any]:
+    """Capture a lead per source id at once, as concurrent requests would; each one's answer or
+    error. A capture that never gets its answer fails the test instead of hanging it."""
+
+    async def run() -> list[Any]:
+        captures = [queue.capture(SYSTEM, lead(s)) for s in sources]
+        return await asyncio.wait_for(asyncio.gather(*captures, return_exceptions=True), 30)
+
+    try:
+        return asyncio.run(run())
+    finally:
+        queue.close()
+
+
+def recording_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every batch written from now on."""
+    sizes: list[int] = []
+    real = CaptureIntake._write
+
+    def recording(self: CaptureIntake, batch: list[_Waiting]) -> None:
+        sizes.append(len(batch))
+        real(self, batch)
+
+    monkeypatch.setattr(CaptureIntake, "_write", recording)
+    return sizes
+
+
 def test_captures_arriving_together_each_get_their_own_answer(
-    container: Container, connection: Connection
+    container: Container, connection: Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    queue = CaptureIntake(container.uow, batching=True)
+    sizes = recording_batches(monkeypatch)
     sources = [f"together-{n}" for n in range(12)]
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        answers = list(pool.map(lambda s: queue.capture(SYSTEM, lead(s)), sources))
+    answers = capture_all(CaptureIntake(container.uow, batching=True), sources)
     assert [a.lead.source_id for a in answers] == sources
     assert all(a.created for a in answers)
     assert len({a.lead.id for a in answers}) == 12
     assert table_count(connection, "lead") == 12
+    assert max(sizes) > 1  # some of them shared a transaction
 
 
 def test_a_failing_lead_loses_nothing_else_of_its_batch(
@@ -82,24 +110,18 @@ def test_without_batching_each_capture_commits_alone(
     container: Container, connection: Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(CaptureIntake, "_write", None)  # never reached
-    answer = CaptureIntake(container.uow, batching=False).capture(SYSTEM, lead("alone"))
+    (answer,) = capture_all(CaptureIntake(container.uow, batching=False), ["alone"])
     assert answer.created
     assert table_count(connection, "lead") == 1
 
 
 def test_a_batch_is_bounded(container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
-    sizes: list[int] = []
-    real = CaptureIntake._write
-
-    def recording(self: CaptureIntake, batch: list[_Waiting]) -> None:
-        sizes.append(len(batch))
-        real(self, batch)
-
+    sizes = recording_batches(monkeypatch)
     monkeypatch.setattr(intake, "MAX_BATCH", 3)
-    monkeypatch.setattr(CaptureIntake, "_write", recording)
-    queue = CaptureIntake(container.uow, batching=True)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda n: queue.capture(SYSTEM, lead(f"bounded-{n}")), range(16)))
+    answers = capture_all(
+        CaptureIntake(container.uow, batching=True), [f"bounded-{n}" for n in range(16)]
+    )
+    assert all(a.created for a in answers)
     assert sum(sizes) == 16
     assert max(sizes) <= 3
 
@@ -108,8 +130,44 @@ def test_when_no_transaction_can_start_every_capture_gets_the_error_and_none_han
     def broken(actor: Any) -> Any:
         raise RuntimeError("database unavailable")
 
-    queue = CaptureIntake(broken, batching=True)
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        futures = [pool.submit(queue.capture, SYSTEM, lead(f"down-{n}")) for n in range(20)]
-        errors = [future.exception(timeout=10) for future in futures]
+    errors = capture_all(CaptureIntake(broken, batching=True), [f"down-{n}" for n in range(20)])
     assert all(isinstance(e, RuntimeError) and "unavailable" in str(e) for e in errors)
+
+
+def test_the_writer_goes_on_after_a_batch_that_failed(
+    container: Container, connection: Connection
+) -> None:
+    calls = 0
+
+    def failing_once(actor: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("database unavailable")
+        return container.uow(actor)
+
+    queue = CaptureIntake(failing_once, batching=True)
+    (error,) = capture_all(queue, ["first"])
+    assert isinstance(error, RuntimeError)
+    (answer,) = capture_all(queue, ["second"])
+    assert answer.created
+    assert table_count(connection, "lead") == 1
+
+
+def test_closing_writes_what_was_handed_over_then_ends_the_writer(
+    container: Container, connection: Connection
+) -> None:
+    queue = CaptureIntake(container.uow, batching=True)
+
+    async def run() -> tuple[list[Any], threading.Thread | None]:
+        captures = [asyncio.ensure_future(queue.capture(SYSTEM, lead(f"c-{n}"))) for n in range(5)]
+        await asyncio.sleep(0)  # every capture hands its lead over
+        writer = queue._writer
+        queue.close()
+        return await asyncio.gather(*captures), writer
+
+    answers, writer = asyncio.run(run())
+    assert all(a.created for a in answers)
+    assert writer is not None
+    assert not writer.is_alive()
+    assert table_count(connection, "lead") == 5

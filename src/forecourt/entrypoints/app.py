@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
+from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -41,7 +43,16 @@ PUBLIC_PATHS = frozenset(
 
 def create_app(container: Container) -> FastAPI:
     """Build the app around a wired container; nothing global, so tests build their own."""
+    batching = container.engine.dialect.name == "sqlite"  # see lead.intake
+    intake = CaptureIntake(container.uow, batching=batching)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        intake.close()  # the captures already handed to the writer are written first
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Forecourt",
         version=__version__,
         summary="One customer across every channel: network, catalogue, leads and service.",
@@ -52,8 +63,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     app.state.uow_factory = container.uow
     app.state.reader_factory = container.reader
-    batching = container.engine.dialect.name == "sqlite"  # see lead.intake
-    app.state.capture_intake = CaptureIntake(container.uow, batching=batching)
+    app.state.capture_intake = intake
     install_error_handlers(app)
     app.add_exception_handler(web.SignInRequired, _to_signin)
     app.include_router(_health_router(), prefix=API_PREFIX)

@@ -19,7 +19,7 @@ ADF_TYPES = ["application/x-adf+xml", "text/xml", "application/xml"]
 
 
 @router.post("/leads", status_code=201, response_model=Captured)
-def capture_lead(
+async def capture_lead(
     ctx: Ctx,
     request: Request,
     body: IncomingLead,
@@ -27,9 +27,9 @@ def capture_lead(
 ) -> Response:
     """Capture one lead; a retry with the same Idempotency-Key or (channel, source_id) returns the
     first capture with 200 instead of creating a second lead. Leads arriving together are
-    committed together (`lead.intake`)."""
+    committed together (`lead.intake`), by a writer the request awaits on the event loop."""
     intake: CaptureIntake = request.app.state.capture_intake
-    captured = intake.capture(ctx.principal, body, idempotency_key)
+    captured = await intake.capture(ctx.principal, body, idempotency_key)
     # Serialised by pydantic in one step (the same JSON JSONResponse would write from a dict).
     return Response(
         captured.model_dump_json(),
