@@ -103,41 +103,17 @@ def contact_ceiling(leads: list[Lead], truth: set[tuple[str, str]]) -> dict[str,
     """What a linker that knew the truth but linked only on a shared contact could reach:
     each person's leads joined wherever two share a normalised phone or e-mail (in chains),
     never a wrong pair. The true pairs left out are joined by a name alone, or nothing."""
-    records = {
-        lead.source_id: normalise_person(record_id=lead.source_id, **lead.fields()).record
-        for lead in leads
-    }
-    by_person: dict[int, list[str]] = defaultdict(list)
+    first_with: dict[tuple[int, str | None, str | None], str] = {}  # a person's contact → lead
+    joins = []
     for lead in leads:
-        by_person[lead.person_id].append(lead.source_id)
-    joined: set[tuple[str, str]] = set()
-    for members in by_person.values():
-        joined |= pairs_of_clusters(_contact_chains(members, records).values())
-    recall = len(joined) / len(truth) if truth else 0.0
+        record = normalise_person(record_id=lead.source_id, **lead.fields()).record
+        for contact in ((record.phone, None), (None, record.email)):
+            if contact != (None, None):
+                first = first_with.setdefault((lead.person_id, *contact), lead.source_id)
+                joins.append((lead.source_id, first))
+    alone = {lead.source_id: lead.source_id for lead in leads}
+    recall = len(pairs_of_clusters(_clusters(alone, joins).values())) / len(truth) if truth else 0.0
     return {"recall": round(recall, 4), "f1_at_precision_1": round(2 * recall / (1 + recall), 4)}
-
-
-def _contact_chains(members: list[str], records: dict[str, PersonRecord]) -> dict[str, list[str]]:
-    """One person's leads grouped where a chain of shared phones or e-mails joins them."""
-    owner: dict[tuple[str, str], str] = {}  # a contact → the first lead seen with it
-    parent = {m: m for m in members}
-
-    def root(x: str) -> str:
-        while parent[x] != x:
-            x = parent[x]
-        return x
-
-    for member in members:
-        record = records[member]
-        for contact in (("phone", record.phone), ("email", record.email)):
-            if contact[1] is None:
-                continue
-            first = owner.setdefault((contact[0], contact[1]), member)
-            parent[root(member)] = root(first)
-    chains: dict[str, list[str]] = defaultdict(list)
-    for member in members:
-        chains[root(member)].append(member)
-    return chains
 
 
 # --- Forecourt, through the online service --------------------------------------------------

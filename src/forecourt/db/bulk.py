@@ -309,14 +309,16 @@ def indexes_built_after(conn: Connection, tables: Sequence[str], rows: int) -> I
 
 
 def _secondary_indexes(conn: Connection, table: str, rows: int) -> list[tuple[str, str]]:
-    """(name, CREATE INDEX statement) of `table`'s own indexes, if it holds fewer than `rows`."""
-    quoted = conn.dialect.identifier_preparer.quote_identifier(table)
-    held = conn.exec_driver_sql(f"SELECT count(*) FROM (SELECT 1 FROM {quoted} LIMIT {rows:d})")
-    if int(held.scalar() or 0) >= rows:
-        return []
+    """(name, CREATE INDEX statement) of `table`'s own indexes, if it holds fewer than `rows`
+    (counted only when it has such indexes: counting a big table reads up to `rows` rows)."""
     found = conn.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
         " AND sql IS NOT NULL",
         (table,),
     )
-    return [(str(name), str(sql)) for name, sql in found]
+    indexes = [(str(name), str(sql)) for name, sql in found]
+    if not indexes:
+        return []
+    quoted = conn.dialect.identifier_preparer.quote_identifier(table)
+    held = conn.exec_driver_sql(f"SELECT count(*) FROM (SELECT 1 FROM {quoted} LIMIT {rows:d})")
+    return indexes if int(held.scalar() or 0) < rows else []

@@ -271,8 +271,7 @@ def _store(
 
     with uow:
         conn = loading_connection(uow.session)
-        loaded = len(parsed.facts)
-        with roomy_cache(conn), indexes_built_after(conn, LOADED_TABLES, loaded):
+        with roomy_cache(conn), indexes_built_after(conn, LOADED_TABLES, len(parsed.facts)):
             placed = customers_bulk.store_arrivals(
                 uow, arrivals=parsed.arrivals, progress=resolving
             )

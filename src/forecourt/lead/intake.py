@@ -8,10 +8,9 @@ the event loop, without a thread of its own. The writer takes every capture wait
 once, and answers each request with its own result or error. Events go out after that one
 commit, as always. A capture that finds nobody else waiting is written at once, alone.
 
-Earlier every request had a thread of its own, and the first to find no batch being written led
-the next one while the others slept. Sixteen threads then took turns at the interpreter lock
-for one core's work: the bench measured a fifth fewer captures a second, and more CPU per
-capture, than with the one writer.
+Why a writer thread rather than a thread per request: Python runs one thread at a time, so
+sixteen request threads waiting their turn at the interpreter lock added CPU to every capture
+for work that one thread does alone (bench/capture_http.py measured the difference).
 
 On SQLite only. PostgreSQL runs captures side by side, each on a thread of the pool, and a
 batch's long transaction would hold the row locks of the dealers' daily counters for the whole
@@ -48,9 +47,13 @@ class _Waiting:
     data: IncomingLead
     idempotency_key: str | None
     answer: asyncio.Future[Captured] | None = None
-    done: bool = False
     result: Captured | None = None
     error: BaseException | None = None
+
+    @property
+    def done(self) -> bool:
+        """Whether the capture has its outcome: a result or an error."""
+        return self.result is not None or self.error is not None
 
     def outcome(self) -> Captured:
         if self.error is not None:
@@ -97,11 +100,10 @@ class CaptureIntake:
         next batch, on PostgreSQL at once on a thread of the pool."""
         if not self._batching:
             return await run_in_threadpool(self._alone, actor, data, idempotency_key)
-        item = _Waiting(actor, data, idempotency_key, asyncio.get_running_loop().create_future())
-        assert item.answer is not None
+        answer: asyncio.Future[Captured] = asyncio.get_running_loop().create_future()
         self._start_writer()
-        self._queue.put(item)
-        return await item.answer
+        self._queue.put(_Waiting(actor, data, idempotency_key, answer))
+        return await answer
 
     def close(self) -> None:
         """Let the writer finish the captures already queued, then end."""
@@ -161,9 +163,8 @@ class CaptureIntake:
                 item.result, item.error = None, item.error or exc
         finally:
             for item in batch:
-                if item.result is None and item.error is None:  # interrupted before its turn
+                if not item.done:  # interrupted before its turn
                     item.error = RuntimeError("the capture was interrupted; send it again")
-                item.done = True
 
 
 def _capture_one(uow: UnitOfWork, item: _Waiting) -> None:
