@@ -19,6 +19,7 @@ from forecourt.config import Settings
 from forecourt.customer import model_store
 from forecourt.customer.matching.model import MatchModel, default_model
 from forecourt.customer.models import Consent, Customer, SourceIdentity, StoredMatchModel
+from forecourt.db import bulk as db_bulk
 from forecourt.kernel.uow import UnitOfWork
 from forecourt.lead import bulk
 from forecourt.lead import service as leads_service
@@ -78,8 +79,20 @@ def _state(connection: Connection) -> dict[str, Any]:
             Consent, Consent.identity_id == SourceIdentity.id
         )
     ).all()
+    golden = connection.execute(
+        select(
+            Customer.id,
+            Customer.display_name,
+            Customer.name_key,
+            Customer.phone,
+            Customer.email,
+            Customer.city_name,
+            Customer.market_code,
+        ).where(Customer.id.in_(list(members)))
+    ).all()
     return {
         "partition": {frozenset(group) for group in members.values()},
+        "profiles": {frozenset(members[row[0]]): tuple(row[1:]) for row in golden},
         "leads": {
             row.source_id: (row[2], row[3], row[4], row[5], sorted(row[6]), row[7])
             for row in lead_rows
@@ -96,8 +109,16 @@ def _one_by_one(uow: UnitOfWork, path: Path) -> list[RowError]:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_bulk_import_stores_what_the_row_by_row_import_stores(
-    uow: UnitOfWork, connection: Connection, tmp_path: Path, workers: int
+    uow: UnitOfWork,
+    connection: Connection,
+    tmp_path: Path,
+    workers: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # With two workers, rows are also made in forked processes (db.bulk.rows_made_by), in
+    # batches small enough that every table's rows come back in several pieces.
+    monkeypatch.setattr(db_bulk, "PARALLEL_MIN", 20)
+    monkeypatch.setattr(db_bulk, "FORKED_BATCH", 7)
     path = _file(tmp_path, _rows())
     outbox_before = table_count(connection, "outbox")
     savepoint = connection.begin_nested()
@@ -113,6 +134,7 @@ def test_a_bulk_import_stores_what_the_row_by_row_import_stores(
     assert result.replayed == 1
     assert result.created == len(online["leads"])
     assert stored["partition"] == online["partition"]
+    assert stored["profiles"] == online["profiles"]  # the same survivorship
     assert stored["leads"] == online["leads"]
     assert stored["consents"] == online["consents"]
     assert stored["outbox"] - outbox_before >= result.created  # one lead.captured per lead

@@ -43,9 +43,14 @@ class Identity(Protocol):
     def country(self) -> str | None: ...
 
 
+def rank(channel: str, created_at: datetime) -> tuple[int, float]:
+    """Survivorship order of a source identity: most trusted channel first; among equals, the
+    newest value wins."""
+    return TRUST.get(channel, 9), -created_at.timestamp()
+
+
 def _rank(identity: Identity) -> tuple[int, float]:
-    # Most trusted channel first; among equals, the newest value wins.
-    return TRUST.get(identity.channel, 9), -identity.created_at.timestamp()
+    return rank(identity.channel, identity.created_at)
 
 
 def best_values(identities: Sequence[Identity]) -> dict[str, Any]:

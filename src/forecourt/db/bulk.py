@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import multiprocessing
 import operator
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -23,49 +25,147 @@ from sqlalchemy.orm import Session
 from forecourt.db.engine import SQLITE_FOREIGN_KEYS
 
 BATCH = 50_000
+#: Inserts of fewer rows are made in this process even under `rows_made_by`: forking a copy of
+#: a big process costs more than converting a few thousand rows.
+PARALLEL_MIN = 200_000
+#: Rows per batch a forked process makes: small enough that the first batch, which this process
+#: waits for, comes back soon.
+FORKED_BATCH = 10_000
 MEMORY = 100_000  # converted values remembered per column, at most
 Processor = Callable[[Any], Any] | None
 
 
 def insert_many(
-    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]] | LazyRows,
 ) -> int:
     """Insert rows given as tuples of Python values in `columns` order; returns the count.
-    Columns left out get their Python-side default, as with an ORM insert."""
-    if not rows:
+    Columns left out get their Python-side default, as with an ORM insert. Inside
+    `rows_made_by(n)` a big insert has its rows made and converted by `n` processes."""
+    if not len(rows):
         return 0
     defaults = _defaults(table, columns)
     names = [*columns, *defaults]
     converters = processors(conn, table, names)
     if conn.dialect.name == "postgresql":
-        write = _copier(conn, table, names, converters)
+        prepare, send = _copier(conn, table, names, converters)
     else:
-        write = _inserter(conn, table, names, converters)
-    for given in _batches(rows):
+        prepare, send = _inserter(conn, table, names, converters)
+
+    def made(given: Sequence[Sequence[Any]]) -> Any:
         # One default value per batch is enough: each row gets its own copy in SQL.
         extra = tuple(make() for make in defaults.values())
-        write([(*row, *extra) for row in given] if extra else given)
+        return prepare([(*row, *extra) for row in given] if extra else given)
+
+    for batch in _prepared(rows, made):
+        send(batch)
     return len(rows)
 
 
-Writer = Callable[[Sequence[Sequence[Any]]], None]
+@dataclass
+class _Makers:
+    """Processes making rows (set by `rows_made_by`), and what they run (set before forking)."""
+
+    workers: int = 1
+    task: Callable[[int, int], Any] | None = None
+
+
+_makers = _Makers()
+
+
+@dataclass(frozen=True)
+class LazyRows:
+    """`count` rows made on demand: `make(start, stop)` returns the rows start … stop - 1.
+
+    Rows made this way need not all be held at once, and under `rows_made_by` they are made
+    in forked processes while the rows made before go to the database. `make` may only read
+    what it closes over: it runs in a copy of the process, without the database."""
+
+    count: int
+    make: Callable[[int, int], Sequence[Sequence[Any]]]
+
+    def __len__(self) -> int:
+        return self.count
+
+
+@contextlib.contextmanager
+def rows_made_by(workers: int) -> Iterator[None]:
+    """Within this block, inserts of at least PARALLEL_MIN rows have their rows made and
+    converted by `workers` forked processes, batch by batch, while this process sends the
+    batches made before to the database (in order, on its own connection and transaction).
+
+    Making and converting rows is Python work on one core, as long as the driver's inserts
+    themselves; two processes share it out and overlap it with the inserts."""
+    before, _makers.workers = _makers.workers, workers
+    try:
+        yield
+    finally:
+        _makers.workers = before
+
+
+Prepare = Callable[[Sequence[Sequence[Any]]], Any]
+Send = Callable[[Any], None]
+
+
+def _prepared(rows: Sequence[Sequence[Any]] | LazyRows, prepare: Prepare) -> Iterator[Any]:
+    """The batches of `rows`, prepared for the driver, in order."""
+    if not isinstance(rows, LazyRows):
+        for given in _batches(rows):
+            yield prepare(given)
+        return
+    # Rows already made are only converted: sending them to another process and back would
+    # cost more than that.
+    if _makers.workers > 1 and len(rows) >= PARALLEL_MIN:
+        yield from _in_workers(rows.make, prepare, _spans(len(rows), FORKED_BATCH))
+        return
+    for start, stop in _spans(len(rows), BATCH):
+        yield prepare(rows.make(start, stop))
+
+
+def _spans(count: int, size: int) -> list[tuple[int, int]]:
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
+
+
+def _in_workers(
+    make: Callable[[int, int], Sequence[Sequence[Any]]],
+    prepare: Prepare,
+    spans: Sequence[tuple[int, int]],
+) -> Iterator[Any]:
+    """Each span made and prepared in a forked process (which inherits `make` and `prepare`
+    with everything they read), yielded in order as they come back."""
+    _makers.task = lambda start, stop: prepare(make(start, stop))
+    try:
+        with multiprocessing.get_context("fork").Pool(_makers.workers) as pool:
+            yield from pool.imap(_run_task, spans)
+    finally:
+        _makers.task = None
+
+
+def _run_task(span: tuple[int, int]) -> Any:
+    assert _makers.task is not None  # set in the parent before the fork
+    return _makers.task(*span)
 
 
 def _inserter(
     conn: Connection, table: Table, names: Sequence[str], converters: list[Processor]
-) -> Writer:
+) -> tuple[Prepare, Send]:
     """Rows in `names` order, converted, go to the driver's executemany of one INSERT."""
     compiled = insert(table).compile(dialect=conn.dialect, column_keys=names)
 
-    def write(rows: Sequence[Sequence[Any]]) -> None:
-        conn.exec_driver_sql(compiled.string, _params(compiled, names, rows, converters))
+    def prepare(rows: Sequence[Sequence[Any]]) -> Any:
+        return _params(compiled, names, rows, converters)
 
-    return write
+    def send(params: Any) -> None:
+        conn.exec_driver_sql(compiled.string, params)
+
+    return prepare, send
 
 
 def _copier(
     conn: Connection, table: Table, names: Sequence[str], converters: list[Processor]
-) -> Writer:
+) -> tuple[Prepare, Send]:
     """On PostgreSQL, rows go in with COPY … FROM STDIN: the server parses one stream instead
     of planning and answering an INSERT per row. Same transaction as `conn`."""
     driver = conn.connection.driver_connection
@@ -74,12 +174,15 @@ def _copier(
     columns = ", ".join(quote.quote(name) for name in names)
     sql = f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
 
-    def write(rows: Sequence[Sequence[Any]]) -> None:
+    def prepare(rows: Sequence[Sequence[Any]]) -> Any:
+        return _converted(rows, converters)
+
+    def send(rows: Any) -> None:
         with driver.cursor() as cursor, cursor.copy(sql) as copy:
-            for row in _converted(rows, converters):
+            for row in rows:
                 copy.write_row(row)
 
-    return write
+    return prepare, send
 
 
 def update_many(
@@ -167,19 +270,23 @@ def _params(
     compiled: Any, names: Sequence[str], rows: Sequence[Sequence[Any]], converters: list[Processor]
 ) -> list[Any]:
     """The driver's parameters for converted rows: tuples in statement order, or mappings."""
-    values = _converted(rows, converters)
     if not compiled.positional:
+        values = _converted(rows, converters)
         return [dict(zip(names, row, strict=True)) for row in values]
+    # The statement lists the table's columns in the table's order: the values are converted
+    # straight into that order, column by column, rather than each row rearranged afterwards.
     order = [names.index(name) for name in compiled.positiontup or ()]
-    if order == list(range(len(names))):
-        return values
-    return [tuple(row[k] for k in order) for row in values]
+    return _converted(rows, converters, order)
 
 
-def _converted(rows: Sequence[Sequence[Any]], converters: list[Processor]) -> list[tuple[Any, ...]]:
-    """The rows with every value run through its column's processor, column by column."""
+def _converted(
+    rows: Sequence[Sequence[Any]], converters: list[Processor], order: Sequence[int] | None = None
+) -> list[tuple[Any, ...]]:
+    """The rows with every value run through its column's processor, column by column; with
+    `order`, the values of those columns (by index), in that order."""
     columns = []
-    for index, convert in enumerate(converters):
+    for index in range(len(converters)) if order is None else order:
+        convert = converters[index]
         column = [row[index] for row in rows]
         if convert is not None:
             column = [None if value is None else convert(value) for value in column]

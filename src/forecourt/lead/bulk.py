@@ -19,6 +19,7 @@ import gc
 import multiprocessing
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,7 +33,13 @@ from forecourt.customer.bulk import service as customers_bulk
 from forecourt.customer.bulk.arrivals import Arrivals, PersonRow, person_row
 from forecourt.customer.bulk.results import Placed, Reclustered
 from forecourt.customer.matching.normalise import normalise_person
-from forecourt.db.bulk import indexes_built_after, loading_connection, roomy_cache
+from forecourt.db.bulk import (
+    LazyRows,
+    indexes_built_after,
+    loading_connection,
+    roomy_cache,
+    rows_made_by,
+)
 from forecourt.kernel.errors import InvalidInput
 from forecourt.kernel.id_batches import new_ids
 from forecourt.kernel.uow import UnitOfWork
@@ -130,9 +137,11 @@ def _import(
     with uow:
         known = bulk_repository.stored_sources(uow.session.connection())
     items = read_leads(path, default_channel=default_channel)
-    parsed = _parse(items, known, workers or os.cpu_count() or 1, progress)
+    processes = workers or os.cpu_count() or 1
+    parsed = _parse(items, known, processes, progress)
     result = BulkImport(replayed=parsed.replayed, rejected=sorted(parsed.rejected, key=_line))
-    events = _store(uow, parsed, result, result.phase("read", started), progress)
+    with rows_made_by(processes):
+        events = _store(uow, parsed, result, result.phase("read", started), progress)
     for event in events:
         uow.bus.publish(event)
     return result
@@ -292,10 +301,13 @@ def _write_leads(uow: UnitOfWork, parsed: _Parsed, placed: Sequence[Placed]) -> 
     now = uow.clock.now()
     credits = _credits(uow, parsed.facts)
     _consents(uow, parsed, placed, now)
-    rows, events = _lead_rows(parsed, placed, credits, now)
+    lead_ids, event_ids = new_ids(len(placed)), new_ids(len(placed))
+    events = _events(parsed, placed, credits, lead_ids, event_ids)
     conn = uow.session.connection()
-    bulk_repository.insert_leads(conn, rows)
-    bulk_repository.insert_outbox(conn, [_outbox_row(e, now) for e in events])
+    leads = functools.partial(_lead_rows, parsed, placed, credits, lead_ids, now)
+    bulk_repository.insert_leads(conn, LazyRows(len(placed), leads))
+    outbox = functools.partial(_outbox_rows, events, now)
+    bulk_repository.insert_outbox(conn, LazyRows(len(events), outbox))
     return events
 
 
@@ -329,33 +341,57 @@ def _consents(uow: UnitOfWork, parsed: _Parsed, placed: Sequence[Placed], now: d
         customers_bulk.record_consents(uow, consents=given)
 
 
+def _events(
+    parsed: _Parsed,
+    placed: Sequence[Placed],
+    credits: dict[tuple[Any, ...], Attribution],
+    lead_ids: Sequence[uuid.UUID],
+    event_ids: Sequence[uuid.UUID],
+) -> list[LeadCaptured]:
+    """The `lead.captured` event of each arrival's lead, as `capture_lead` publishes it."""
+    return [
+        LeadCaptured(
+            event_id=event_ids[n],
+            lead_id=lead_ids[n],
+            customer_id=item.customer_id,
+            channel=facts.channel,
+            market_code=person.country or facts.country,
+            resolution=item.outcome,
+            campaign_id=credits[facts.credit_key].campaign_id,
+        )
+        for n, (facts, person, item) in enumerate(
+            zip(parsed.facts, parsed.arrivals.rows, placed, strict=True)
+        )
+    ]
+
+
 def _lead_rows(
     parsed: _Parsed,
     placed: Sequence[Placed],
     credits: dict[tuple[Any, ...], Attribution],
+    lead_ids: Sequence[uuid.UUID],
     now: datetime,
-) -> tuple[list[tuple[Any, ...]], list[LeadCaptured]]:
-    """One lead row and one `lead.captured` event per arrival, as `capture_lead` stores them."""
-    rows, events = [], []
-    lead_ids, event_ids = new_ids(len(placed)), new_ids(len(placed))
-    for n, (facts, person, item) in enumerate(
-        zip(parsed.facts, parsed.arrivals.rows, placed, strict=True)
-    ):
+    start: int,
+    stop: int,
+) -> list[tuple[Any, ...]]:
+    """The lead rows of arrivals start … stop - 1, as `capture_lead` stores them."""
+    rows = []
+    for n in range(start, stop):
+        facts, person, item = parsed.facts[n], parsed.arrivals.rows[n], placed[n]
         credit = credits[facts.credit_key]
-        lead_id, market = lead_ids[n], person.country or facts.country
         issues = list(person.issues) + (
             ["campaign.unknown"] if credit.matched_by == "unknown_code" else []
         )
         rows.append(
             (
-                lead_id,
+                lead_ids[n],
                 facts.channel,
                 facts.source_id,
                 None,
                 item.customer_id,
                 item.identity_id,
                 item.outcome,
-                market,
+                person.country or facts.country,
                 None,
                 facts.dealer_code,
                 credit.campaign_id,
@@ -372,18 +408,7 @@ def _lead_rows(
                 person.longitude,
             )
         )
-        events.append(
-            LeadCaptured(
-                event_id=event_ids[n],
-                lead_id=lead_id,
-                customer_id=item.customer_id,
-                channel=facts.channel,
-                market_code=market,
-                resolution=item.outcome,
-                campaign_id=credit.campaign_id,
-            )
-        )
-    return rows, events
+    return rows
 
 
 @functools.cache
@@ -391,6 +416,12 @@ def _utm(credit_key: tuple[str | None, ...]) -> dict[str, str]:
     """The UTM tags as the lead stores them (one shared, never mutated, map per tag set)."""
     _, source, medium, name = credit_key
     return {k: v for k, v in (("source", source), ("medium", medium), ("campaign", name)) if v}
+
+
+def _outbox_rows(
+    events: Sequence[LeadCaptured], now: datetime, start: int, stop: int
+) -> list[tuple[Any, ...]]:
+    return [_outbox_row(event, now) for event in events[start:stop]]
 
 
 def _outbox_row(event: LeadCaptured, now: datetime) -> tuple[Any, ...]:

@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, select
 
-from forecourt.db.bulk import converter, insert_many, select_raw, update_many
+from forecourt.db.bulk import LazyRows, converter, insert_many, select_raw, update_many
 from forecourt.kernel.records import OutboxMessage
 from forecourt.lead.models import Lead
 
@@ -49,12 +49,12 @@ def stored_sources(conn: Connection) -> set[tuple[str, str]]:
     return {(row[0], row[1]) for row in rows}
 
 
-def insert_leads(conn: Connection, rows: Sequence[Sequence[Any]]) -> int:
+def insert_leads(conn: Connection, rows: Sequence[Sequence[Any]] | LazyRows) -> int:
     """Insert leads given in LEAD_COLUMNS order."""
     return insert_many(conn, LEAD, LEAD_COLUMNS, rows)
 
 
-def insert_outbox(conn: Connection, rows: Sequence[Sequence[Any]]) -> int:
+def insert_outbox(conn: Connection, rows: Sequence[Sequence[Any]] | LazyRows) -> int:
     """Write events to the outbox (OUTBOX_COLUMNS order) in the caller's transaction."""
     return insert_many(conn, OUTBOX, OUTBOX_COLUMNS, rows)
 

@@ -20,7 +20,14 @@ from forecourt.customer.models import (
     MatchReview,
     SourceIdentity,
 )
-from forecourt.db.bulk import converter, delete_many, insert_many, select_raw, update_many
+from forecourt.db.bulk import (
+    LazyRows,
+    converter,
+    delete_many,
+    insert_many,
+    select_raw,
+    update_many,
+)
 from forecourt.kernel.records import AuditEntry
 
 IDENTITY = cast(Table, SourceIdentity.__table__)
@@ -139,13 +146,13 @@ def curated_identities(conn: Connection) -> list[str]:
 
 
 def insert_customers(
-    conn: Connection, rows: Sequence[Sequence[Any]], columns: Sequence[str]
+    conn: Connection, rows: Sequence[Sequence[Any]] | LazyRows, columns: Sequence[str]
 ) -> int:
     return insert_many(conn, CUSTOMER, columns, rows)
 
 
 def insert_identities(
-    conn: Connection, rows: Sequence[Sequence[Any]], columns: Sequence[str]
+    conn: Connection, rows: Sequence[Sequence[Any]] | LazyRows, columns: Sequence[str]
 ) -> int:
     return insert_many(conn, IDENTITY, columns, rows)
 

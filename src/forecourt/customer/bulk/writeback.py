@@ -19,6 +19,7 @@ from forecourt.customer.bulk.population import Population
 from forecourt.customer.bulk.results import Placed, Reclustered
 from forecourt.customer.matching.model import MatchModel
 from forecourt.customer.matching.scoring import score_pair
+from forecourt.db.bulk import LazyRows
 from forecourt.kernel.id_batches import new_ids
 from forecourt.kernel.ids import new_id
 
@@ -77,13 +78,7 @@ def members_by_label(customer: Sequence[int], positions: Sequence[int]) -> dict[
 
 def golden_of(population: Population, members: Sequence[int]) -> tuple[Any, ...]:
     """The golden fields of one cluster."""
-    columns = population.columns
-    return golden_values(
-        members,
-        lambda name, m: columns[name][m],
-        lambda m: columns["channel"][m],
-        population.created_at,
-    )
+    return golden_values(members, population.columns, population.created_at)
 
 
 def review_rows(
@@ -178,11 +173,15 @@ def _insert_customers(
     members = members_by_label(
         resolved.customer, [p for p in everyone if resolved.customer[p] in labels]
     )
-    new_rows = [
-        (ids.of_label[label], now, now, *golden_of(population, members[label]))
-        for label in sorted(labels - touched)
-    ]
-    store.insert_customers(conn, new_rows, CUSTOMER_INSERT)
+    fresh = sorted(labels - touched)
+
+    def new_rows(start: int, stop: int) -> list[tuple[Any, ...]]:
+        return [
+            (ids.of_label[label], now, now, *golden_of(population, members[label]))
+            for label in fresh[start:stop]
+        ]
+
+    store.insert_customers(conn, LazyRows(len(fresh), new_rows), CUSTOMER_INSERT)
     owners = population.columns["customer_id"]
     updates = [
         (now, *golden_of(population, members[label]), owners[label]) for label in sorted(touched)
@@ -200,8 +199,13 @@ def _insert_identities(
     now: datetime,
 ) -> None:
     first = population.stored
-    rows = [
-        (
+
+    def rows(start: int, stop: int) -> list[tuple[Any, ...]]:
+        return [identity_row(n) for n in range(start, stop)]
+
+    def identity_row(n: int) -> tuple[Any, ...]:
+        row = arrivals.rows[n]
+        return (
             ids[n],
             customer[n],
             arrivals.channel[n],
@@ -221,9 +225,8 @@ def _insert_identities(
             resolved.probability.get(first + n),
             now,
         )
-        for n, row in enumerate(arrivals.rows)
-    ]
-    store.insert_identities(conn, rows, IDENTITY_INSERT)
+
+    store.insert_identities(conn, LazyRows(len(arrivals.rows), rows), IDENTITY_INSERT)
 
 
 # --- re-cluster -------------------------------------------------------------------------------
