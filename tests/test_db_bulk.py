@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, Uuid, select
 
-from forecourt.db import bulk
+from forecourt.db import bulk, forked
 from forecourt.db.types import PortableJSON, UTCDateTime
 
 METADATA = MetaData()
@@ -53,7 +53,7 @@ COLUMNS = ("id", "n", "maker", "tags", "at")
 EXPECTED = [(IDS[n], n, ["x", n], AT, "none") for n in range(50)]
 
 
-def test_lazy_rows_are_made_here_outside_rows_made_by(
+def test_lazy_rows_are_made_here_without_worker_processes(
     connection: Connection, made: Table, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bulk, "PARALLEL_MIN", 10)
@@ -62,12 +62,12 @@ def test_lazy_rows_are_made_here_outside_rows_made_by(
     assert _makers(connection, made) == {os.getpid()}
 
 
-def test_under_rows_made_by_big_inserts_are_made_in_forked_processes_in_order(
+def test_with_worker_processes_big_lazy_inserts_are_made_in_forked_processes_in_order(
     connection: Connection, made: Table, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bulk, "PARALLEL_MIN", 10)
     monkeypatch.setattr(bulk, "FORKED_BATCH", 6)
-    with bulk.rows_made_by(2):
+    with forked.processes(2):
         assert bulk.insert_many(connection, made, COLUMNS, bulk.LazyRows(50, _rows)) == 50
     assert _stored(connection, made) == EXPECTED  # every row, converted as the ORM would
     makers = _makers(connection, made)
@@ -79,7 +79,7 @@ def test_small_inserts_and_rows_already_made_stay_in_this_process(
     connection: Connection, made: Table, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bulk, "PARALLEL_MIN", 30)
-    with bulk.rows_made_by(2):
+    with forked.processes(2):
         bulk.insert_many(connection, made, COLUMNS, bulk.LazyRows(20, _rows))
         bulk.insert_many(connection, made, COLUMNS, _rows(20, 50))
     assert _stored(connection, made) == EXPECTED
@@ -96,5 +96,5 @@ def test_a_failing_row_maker_fails_the_insert(
             raise ValueError("no row 40")
         return _rows(start, stop)
 
-    with bulk.rows_made_by(2), pytest.raises(ValueError, match="no row 40"):
+    with forked.processes(2), pytest.raises(ValueError, match="no row 40"):
         bulk.insert_many(connection, made, COLUMNS, bulk.LazyRows(50, broken))

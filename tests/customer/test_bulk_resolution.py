@@ -13,6 +13,7 @@ from tests.bulk_people import leads
 
 from forecourt.customer import curation, model_store
 from forecourt.customer import service as customers
+from forecourt.customer.bulk import engine
 from forecourt.customer.bulk import service as bulk
 from forecourt.customer.bulk.arrivals import Arrivals, person_row
 from forecourt.customer.bulk.engine import resolve_frame
@@ -25,6 +26,7 @@ from forecourt.customer.matching.model import ComparisonParams, MatchModel, defa
 from forecourt.customer.matching.normalise import normalise_person
 from forecourt.customer.matching.records import PersonRecord
 from forecourt.customer.models import MatchReview, SourceIdentity, StoredMatchModel
+from forecourt.db import forked
 from forecourt.kernel.uow import UnitOfWork
 from forecourt.lead import service as leads_service
 from forecourt.lead.incoming import IncomingLead
@@ -137,10 +139,16 @@ def test_a_recluster_of_online_decisions_changes_nothing(
 
 
 @pytest.mark.usefixtures("tf_model", "small_limits")
-@pytest.mark.parametrize("seed", [5, 11])
+@pytest.mark.parametrize(("seed", "workers"), [(5, 1), (11, 1), (5, 2), (11, 2)])
 def test_bulk_arrivals_reach_the_online_partition_and_review_queue(
-    uow: UnitOfWork, connection: Connection, seed: int
+    uow: UnitOfWork,
+    connection: Connection,
+    seed: int,
+    workers: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # With two workers, pairs are scored in forked processes, chunks small enough to be many.
+    monkeypatch.setattr(engine, "FORKED_CHUNK_PAIRS", 40)
     rows = leads(people=90, seed=seed)
     savepoint = connection.begin_nested()
     _capture_online(uow, rows)
@@ -151,7 +159,8 @@ def test_bulk_arrivals_reach_the_online_partition_and_review_queue(
     for row in rows:
         person = normalise_person(record_id=row["source_id"], **{k: row.get(k) for k in PERSON})
         arrivals.add(row["channel"], row["source_id"], person_row(person))
-    placed = bulk.store_arrivals(uow, arrivals=arrivals)
+    with forked.processes(workers):
+        placed = bulk.store_arrivals(uow, arrivals=arrivals)
 
     bulk_state = _state(connection)
     assert len(placed) == len(rows)

@@ -115,7 +115,7 @@ def test_a_bulk_import_stores_what_the_row_by_row_import_stores(
     workers: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # With two workers, rows are also made in forked processes (db.bulk.rows_made_by), in
+    # With two workers, rows are also made in forked processes (db.bulk.LazyRows), in
     # batches small enough that every table's rows come back in several pieces.
     monkeypatch.setattr(db_bulk, "PARALLEL_MIN", 20)
     monkeypatch.setattr(db_bulk, "FORKED_BATCH", 7)

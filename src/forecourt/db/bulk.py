@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import multiprocessing
 import operator
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,11 +21,12 @@ from typing import Any
 from sqlalchemy import Connection, Dialect, Table, Uuid, bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
+from forecourt.db import forked
 from forecourt.db.engine import SQLITE_FOREIGN_KEYS
 
 BATCH = 50_000
-#: Inserts of fewer rows are made in this process even under `rows_made_by`: forking a copy of
-#: a big process costs more than converting a few thousand rows.
+#: Lazy rows fewer than this are made here even when there are worker processes: forking a copy
+#: of a big process costs more than making a few thousand rows.
 PARALLEL_MIN = 200_000
 #: Rows per batch a forked process makes: small enough that the first batch, which this process
 #: waits for, comes back soon.
@@ -42,8 +42,7 @@ def insert_many(
     rows: Sequence[Sequence[Any]] | LazyRows,
 ) -> int:
     """Insert rows given as tuples of Python values in `columns` order; returns the count.
-    Columns left out get their Python-side default, as with an ORM insert. Inside
-    `rows_made_by(n)` a big insert has its rows made and converted by `n` processes."""
+    Columns left out get their Python-side default, as with an ORM insert."""
     if not len(rows):
         return 0
     defaults = _defaults(table, columns)
@@ -64,45 +63,19 @@ def insert_many(
     return len(rows)
 
 
-@dataclass
-class _Makers:
-    """Processes making rows (set by `rows_made_by`), and what they run (set before forking)."""
-
-    workers: int = 1
-    task: Callable[[int, int], Any] | None = None
-
-
-_makers = _Makers()
-
-
 @dataclass(frozen=True)
 class LazyRows:
     """`count` rows made on demand: `make(start, stop)` returns the rows start … stop - 1.
 
-    Rows made this way need not all be held at once, and under `rows_made_by` they are made
-    in forked processes while the rows made before go to the database. `make` may only read
-    what it closes over: it runs in a copy of the process, without the database."""
+    Rows made this way need not all be held at once, and under `forked.processes(n)` big runs
+    of them are made in forked processes while the rows made before go to the database.
+    `make` may only read what it closes over: it runs in a copy of the process."""
 
     count: int
     make: Callable[[int, int], Sequence[Sequence[Any]]]
 
     def __len__(self) -> int:
         return self.count
-
-
-@contextlib.contextmanager
-def rows_made_by(workers: int) -> Iterator[None]:
-    """Within this block, inserts of at least PARALLEL_MIN rows have their rows made and
-    converted by `workers` forked processes, batch by batch, while this process sends the
-    batches made before to the database (in order, on its own connection and transaction).
-
-    Making and converting rows is Python work on one core, as long as the driver's inserts
-    themselves; two processes share it out and overlap it with the inserts."""
-    before, _makers.workers = _makers.workers, workers
-    try:
-        yield
-    finally:
-        _makers.workers = before
 
 
 Prepare = Callable[[Sequence[Sequence[Any]]], Any]
@@ -116,36 +89,17 @@ def _prepared(rows: Sequence[Sequence[Any]] | LazyRows, prepare: Prepare) -> Ite
             yield prepare(given)
         return
     # Rows already made are only converted: sending them to another process and back would
-    # cost more than that.
-    if _makers.workers > 1 and len(rows) >= PARALLEL_MIN:
-        yield from _in_workers(rows.make, prepare, _spans(len(rows), FORKED_BATCH))
-        return
-    for start, stop in _spans(len(rows), BATCH):
-        yield prepare(rows.make(start, stop))
+    # cost more than that. Lazy ones are made and converted in forked workers, if any, while
+    # this process sends the batches that came back before.
+    forking = forked.workers() > 1 and len(rows) >= PARALLEL_MIN
+    size = FORKED_BATCH if forking else BATCH
+    spans = [(start, min(start + size, len(rows))) for start in range(0, len(rows), size)]
+    make = rows.make
 
+    def made(span: tuple[int, int]) -> Any:
+        return prepare(make(*span))
 
-def _spans(count: int, size: int) -> list[tuple[int, int]]:
-    return [(start, min(start + size, count)) for start in range(0, count, size)]
-
-
-def _in_workers(
-    make: Callable[[int, int], Sequence[Sequence[Any]]],
-    prepare: Prepare,
-    spans: Sequence[tuple[int, int]],
-) -> Iterator[Any]:
-    """Each span made and prepared in a forked process (which inherits `make` and `prepare`
-    with everything they read), yielded in order as they come back."""
-    _makers.task = lambda start, stop: prepare(make(start, stop))
-    try:
-        with multiprocessing.get_context("fork").Pool(_makers.workers) as pool:
-            yield from pool.imap(_run_task, spans)
-    finally:
-        _makers.task = None
-
-
-def _run_task(span: tuple[int, int]) -> Any:
-    assert _makers.task is not None  # set in the parent before the fork
-    return _makers.task(*span)
+    yield from forked.forked_map(made, spans) if forking else map(made, spans)
 
 
 def _inserter(

@@ -33,12 +33,12 @@ from forecourt.customer.bulk import service as customers_bulk
 from forecourt.customer.bulk.arrivals import Arrivals, PersonRow, person_row
 from forecourt.customer.bulk.results import Placed, Reclustered
 from forecourt.customer.matching.normalise import normalise_person
+from forecourt.db import forked
 from forecourt.db.bulk import (
     LazyRows,
     indexes_built_after,
     loading_connection,
     roomy_cache,
-    rows_made_by,
 )
 from forecourt.kernel.errors import InvalidInput
 from forecourt.kernel.id_batches import new_ids
@@ -140,7 +140,7 @@ def _import(
     processes = workers or os.cpu_count() or 1
     parsed = _parse(items, known, processes, progress)
     result = BulkImport(replayed=parsed.replayed, rejected=sorted(parsed.rejected, key=_line))
-    with rows_made_by(processes):
+    with forked.processes(processes):
         events = _store(uow, parsed, result, result.phase("read", started), progress)
     for event in events:
         uow.bus.publish(event)
@@ -449,10 +449,13 @@ if {f.name for f in dataclasses.fields(LeadCaptured)} - {"event_id", "occurred_a
 # --- re-clustering -------------------------------------------------------------------------------
 
 
-def recluster(uow: UnitOfWork, *, progress: Progress | None = None) -> Reclustered:
-    """Re-decide every identity's customer in bulk (`customer.bulk.recluster`) and move each
-    lead with its identity, in one transaction."""
-    with uow:
+def recluster(
+    uow: UnitOfWork, *, workers: int | None = None, progress: Progress | None = None
+) -> Reclustered:
+    """Re-decide every identity's customer in bulk (`customer.bulk.recluster`, scoring on
+    `workers` processes, all cores by default) and move each lead with its identity, in one
+    transaction."""
+    with uow, forked.processes(workers or os.cpu_count() or 1):
 
         def resolving(done: int, total: int) -> None:
             if progress is not None:

@@ -96,6 +96,12 @@ class Shortlists:
         self._keep_holders(set(i[caps == LIFT].tolist()), *same_phone, record)
         self._keep(i, j, w, caps, rank, levels, household)
 
+    def absorb(self, other: Shortlists) -> None:
+        """Take in the shortlists of other records (another chunk's)."""
+        self.best_probability.update(other.best_probability)
+        self.candidates.update(other.candidates)
+        self.holders.update(other.holders)
+
     def _keep_holders(
         self,
         lifted: set[int],

@@ -16,11 +16,19 @@ from forecourt.customer.bulk.levels import (
     match_weights,
     pair_levels,
 )
-from forecourt.customer.bulk.pairs import Ints, candidate_pairs
+from forecourt.customer.bulk.pairs import (
+    CHUNK_PAIRS,
+    Ints,
+    candidate_chunks,
+    chunk_pairs,
+)
 from forecourt.customer.matching.blocking import KEY_LIMITS
 from forecourt.customer.matching.model import MatchModel
 from forecourt.customer.matching.scoring import score_pair
+from forecourt.db import forked
 
+#: Pairs per chunk when chunks are shared out to forked workers.
+FORKED_CHUNK_PAIRS = 1_000_000
 #: Reports progress: (records resolved so far, records to resolve).
 Progress = Callable[[int, int], None]
 
@@ -85,25 +93,38 @@ def _shortlists(
 ) -> Shortlists:
     """Score every candidate pair chunk by chunk, keeping only what the decisions need."""
     shortlists = Shortlists()
+    total = len(frame) - first_decided
     if len(keys) == 0:
         if progress is not None:
-            progress(len(frame) - first_decided, len(frame) - first_decided)
+            progress(total, total)
         return shortlists
     tf = TermFrequencies.of(model, frame)
-    total = len(frame) - first_decided
-    for pairs in candidate_pairs(keys, key_records, first_decided=first_decided, limits=limits):
+    # Chunks are scored independently (each holds whole records), in forked workers if the
+    # bulk job has some: smaller chunks then keep both busy to the end.
+    size = CHUNK_PAIRS if forked.workers() <= 1 else FORKED_CHUNK_PAIRS
+    table, chunks = candidate_chunks(
+        keys, key_records, first_decided=first_decided, limits=limits, chunk_pairs=size
+    )
+
+    def scored(chunk: int) -> tuple[Shortlists, int]:
+        """The shortlists of one chunk's records, and the record after its last."""
+        pairs = chunk_pairs(table, chunks[chunk])
         levels = pair_levels(frame, pairs)
-        weights = match_weights(model, levels, tf, pairs)
-        shortlists.add(
+        part = Shortlists()
+        part.add(
             pairs,
-            weights,
+            match_weights(model, levels, tf, pairs),
             levels.matrix(),
             levels.contact_agrees(),
             frame.record,
             lambda i, j: score_pair(model, frame.record(i), frame.record(j)),
         )
+        return part, int(np.max(pairs.i)) + 1
+
+    for part, reached in forked.forked_map(scored, range(len(chunks))):
+        shortlists.absorb(part)
         if progress is not None:
-            progress(int(np.max(pairs.i)) + 1 - first_decided, total)
+            progress(reached - first_decided, total)
     if progress is not None:
         progress(total, total)
     return shortlists

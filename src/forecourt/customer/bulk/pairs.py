@@ -64,23 +64,28 @@ class KeyTable:
         return cls(record, position, block_start), takers
 
 
-def candidate_pairs(
+def candidate_chunks(
     keys: Sequence[str],
     records: Ints,
     *,
     first_decided: int = 0,
     limits: Mapping[str, int] = KEY_LIMITS,
     chunk_pairs: int = CHUNK_PAIRS,
-) -> Iterator[Pairs]:
-    """Every candidate pair (j, i) with i ≥ `first_decided`, in chunks of whole records i.
+) -> tuple[KeyTable, list[Ints]]:
+    """Every candidate pair (j, i) with i ≥ `first_decided`, planned in chunks of whole
+    records i: the key table, and per chunk the taker rows whose pairs `chunk_pairs` expands.
 
     `keys[r]` is a blocking key of record `records[r]`; records are numbered in arrival order.
     """
     table, takers = KeyTable.of(keys, records, limits)
     takers = takers[table.record[takers] >= first_decided]
     takers = takers[np.argsort(table.record[takers], kind="stable")]
-    for rows in _chunks(takers, table, chunk_pairs):
-        yield _expand(table, rows)
+    return table, list(_chunks(takers, table, chunk_pairs))
+
+
+def chunk_pairs(table: KeyTable, rows: Ints) -> Pairs:
+    """The pairs of one planned chunk (`candidate_chunks`), each pair once."""
+    return _expand(table, rows)
 
 
 def _chunks(takers: Ints, table: KeyTable, size: int) -> Iterator[Ints]:

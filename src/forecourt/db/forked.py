@@ -1,0 +1,68 @@
+"""Bulk work shared out to forked copies of this process, results coming back in order.
+
+A bulk import or re-cluster holds millions of rows in memory and then does Python work on
+each (scoring candidate pairs, making rows to insert): one core's worth, while the machine has
+more. A forked worker starts with everything the parent held, so a task only needs to say
+which part to do (a range, a chunk number) and sends back its result. Such tasks read what
+they close over and never touch the database: they run in a copy of the process.
+
+The number of worker processes is set around a bulk job with `processes(n)`; outside one, and
+with n = 1, everything runs here, in order, as a plain `map` would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass
+class _Setting:
+    """Worker processes of the bulk job under way, and the tasks being mapped (innermost
+    last: a worker runs the one that was last when it was forked)."""
+
+    workers: int = 1
+    tasks: list[Callable[[Any], Any]] = field(default_factory=list)
+
+
+_setting = _Setting()
+
+
+@contextlib.contextmanager
+def processes(workers: int) -> Iterator[None]:
+    """Within this block, `forked_map` shares its work out to `workers` forked processes."""
+    before, _setting.workers = _setting.workers, workers
+    try:
+        yield
+    finally:
+        _setting.workers = before
+
+
+def workers() -> int:
+    """The worker processes `forked_map` would use now (1: none, the work stays here)."""
+    return _setting.workers
+
+
+def forked_map(task: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """`task` applied to each item, in forked workers under `processes(n > 1)`; the results
+    come back in the items' order while later items are still being worked on. An exception
+    in a task is raised here."""
+    if _setting.workers <= 1:
+        yield from map(task, items)
+        return
+    _setting.tasks.append(task)
+    try:
+        with multiprocessing.get_context("fork").Pool(_setting.workers) as pool:
+            yield from pool.imap(_run, items)
+    finally:
+        _setting.tasks.pop()
+
+
+def _run(item: Any) -> Any:
+    return _setting.tasks[-1](item)
