@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from forecourt.customer.bulk.levels import (
 from forecourt.customer.bulk.pairs import (
     CHUNK_PAIRS,
     Ints,
+    KeyTable,
     candidate_chunks,
     chunk_pairs,
 )
@@ -27,6 +29,8 @@ from forecourt.customer.matching.model import MatchModel
 from forecourt.customer.matching.scoring import score_pair
 from forecourt.db import forked
 
+A = TypeVar("A")
+B = TypeVar("B")
 #: Pairs per chunk when chunks are shared out to forked workers.
 FORKED_CHUNK_PAIRS = 1_000_000
 #: Reports progress: (records resolved so far, records to resolve).
@@ -82,6 +86,14 @@ def resolve_frame(
     return Resolved(customer, decisions, shortlists.best_probability)
 
 
+def _both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+    """The results of two independent steps, worked out side by side on the bulk job's worker
+    processes if it has some."""
+    jobs: tuple[Callable[[], Any], Callable[[], Any]] = (first, second)
+    one, two = forked.forked_map(lambda n: jobs[n](), range(2))
+    return one, two
+
+
 def _shortlists(
     model: MatchModel,
     frame: Frame,
@@ -98,13 +110,16 @@ def _shortlists(
         if progress is not None:
             progress(total, total)
         return shortlists
-    tf = TermFrequencies.of(model, frame)
     # Chunks are scored independently (each holds whole records), in forked workers if the
     # bulk job has some: smaller chunks then keep both busy to the end.
     size = CHUNK_PAIRS if forked.workers() <= 1 else FORKED_CHUNK_PAIRS
-    table, chunks = candidate_chunks(
-        keys, key_records, first_decided=first_decided, limits=limits, chunk_pairs=size
-    )
+
+    def plan() -> tuple[KeyTable, list[Ints]]:
+        return candidate_chunks(
+            keys, key_records, first_decided=first_decided, limits=limits, chunk_pairs=size
+        )
+
+    tf, (table, chunks) = _both(lambda: TermFrequencies.of(model, frame), plan)
 
     def scored(chunk: int) -> tuple[Shortlists, int]:
         """The shortlists of one chunk's records, and the record after its last."""

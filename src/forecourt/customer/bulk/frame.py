@@ -7,13 +7,14 @@ levels still need.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from forecourt.customer.matching.records import PersonRecord
+from forecourt.db import forked
 
 Codes = npt.NDArray[np.int32]
 NONE = -1
@@ -56,16 +57,20 @@ class Frame:
         """A frame from its columns; codes are derived here once."""
         cities = np.fromiter((NONE if c is None else c for c in city_id), dtype=np.int64)
         frame = cls(name_key, name_hanzi, phone, email, cities, country)
-        frame.codes = {
-            "name": factorise(name_key),
-            "hanzi": factorise(name_hanzi),
-            "letters": factorise(_letters(k) for k in name_key),
-            "phone": factorise(phone),
-            "last8": factorise(p[-8:] if p and len(p) >= 9 else None for p in phone),
-            "email": factorise(email),
-            "local": factorise(e.partition("@")[0] if e else None for e in email),
-            "country": factorise(country),
+        columns: dict[str, Callable[[], Iterable[str | None]]] = {
+            "name": lambda: name_key,
+            "hanzi": lambda: name_hanzi,
+            "letters": lambda: (_letters(k) for k in name_key),
+            "phone": lambda: phone,
+            "last8": lambda: (p[-8:] if p and len(p) >= 9 else None for p in phone),
+            "email": lambda: email,
+            "local": lambda: (e.partition("@")[0] if e else None for e in email),
+            "country": lambda: country,
         }
+        names = list(columns)
+        # Each column is coded on its own, on the bulk job's worker processes if it has some.
+        codes = forked.forked_map(lambda n: factorise(columns[names[n]]()), range(len(names)))
+        frame.codes = dict(zip(names, codes, strict=True))
         return frame
 
     def record(self, position: int) -> PersonRecord:
