@@ -98,3 +98,12 @@ def test_a_failing_row_maker_fails_the_insert(
 
     with forked.processes(2), pytest.raises(ValueError, match="no row 40"):
         bulk.insert_many(connection, made, COLUMNS, bulk.LazyRows(50, broken))
+
+
+def test_raw_columns_go_in_as_given_and_read_back_as_python_values(
+    connection: Connection, made: Table
+) -> None:
+    to_raw = bulk.converter(connection, made, "id")
+    rows = [(to_raw(IDS[n]), n, os.getpid(), ["x", n], AT) for n in range(50)]
+    bulk.insert_many(connection, made, COLUMNS, rows, raw=("id",))
+    assert _stored(connection, made) == EXPECTED

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -40,14 +40,20 @@ def insert_many(
     table: Table,
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]] | LazyRows,
+    *,
+    raw: Collection[str] = (),
 ) -> int:
     """Insert rows given as tuples of Python values in `columns` order; returns the count.
-    Columns left out get their Python-side default, as with an ORM insert."""
+    Columns left out get their Python-side default, as with an ORM insert. The values of the
+    `raw` columns are given as the driver takes them (see `converter`) and go in as they are."""
     if not len(rows):
         return 0
     defaults = _defaults(table, columns)
     names = [*columns, *defaults]
-    converters = processors(conn, table, names)
+    converters = [
+        None if name in raw else convert
+        for name, convert in zip(names, processors(conn, table, names), strict=True)
+    ]
     if conn.dialect.name == "postgresql":
         prepare, send = _copier(conn, table, names, converters)
     else:
@@ -230,6 +236,8 @@ def _params(
     # The statement lists the table's columns in the table's order: the values are converted
     # straight into that order, column by column, rather than each row rearranged afterwards.
     order = [names.index(name) for name in compiled.positiontup or ()]
+    if order == list(range(len(names))) and not any(converters):
+        return list(rows)  # nothing to convert or rearrange: the rows as they are
     return _converted(rows, converters, order)
 
 

@@ -158,7 +158,8 @@ def insert_identities(
 
 
 def insert_keys(conn: Connection, rows: Sequence[tuple[str, Any]]) -> int:
-    return insert_many(conn, KEY, ("key", "identity_id"), rows)
+    """Insert blocking keys given as (key, raw identity id: see `raw`)."""
+    return insert_many(conn, KEY, ("key", "identity_id"), rows, raw=("identity_id",))
 
 
 def insert_reviews(conn: Connection, rows: Sequence[Sequence[Any]]) -> int:

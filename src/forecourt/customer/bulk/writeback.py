@@ -135,7 +135,9 @@ def write_arrivals(
     customer = [ids_of.of_label[resolved.customer[p]] for p in range(first, len(population))]
     _insert_customers(conn, population, resolved, ids_of, now)
     _insert_identities(conn, population, arrivals, ids, customer, resolved, now)
-    keys = [(key, ids[n]) for n, row in enumerate(arrivals.rows) for key in row.keys]
+    # Each identity id converted once, not once per key (a person has about five).
+    raw = list(map(store.raw(conn, "id"), ids))
+    keys = [(key, raw[n]) for n, row in enumerate(arrivals.rows) for key in row.keys]
     keys.sort(key=itemgetter(0))  # in index order, the key index grows by appending
     store.insert_keys(conn, keys)
     reviews = [p for p, d in resolved.decisions.items() if d.outcome == "review"]
