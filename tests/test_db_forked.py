@@ -41,3 +41,11 @@ def test_an_exception_in_a_worker_is_raised_here() -> None:
 
     with forked.processes(2), pytest.raises(LookupError, match="no seven"):
         list(forked.forked_map(fail_on_seven, range(20)))
+
+
+def test_steps_side_by_side_give_their_results_in_order() -> None:
+    with forked.processes(2):
+        results = forked.side_by_side(lambda: ("a", os.getpid()), lambda: ("b", os.getpid()))
+    assert [name for name, _ in results] == ["a", "b"]
+    assert os.getpid() not in {maker for _, maker in results}
+    assert forked.side_by_side(lambda: 1, lambda: 2, lambda: 3) == [1, 2, 3]

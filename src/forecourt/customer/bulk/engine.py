@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 import numpy as np
 
@@ -29,8 +28,6 @@ from forecourt.customer.matching.model import MatchModel
 from forecourt.customer.matching.scoring import score_pair
 from forecourt.db import forked
 
-A = TypeVar("A")
-B = TypeVar("B")
 #: Pairs per chunk when chunks are shared out to forked workers.
 FORKED_CHUNK_PAIRS = 1_000_000
 #: Reports progress: (records resolved so far, records to resolve).
@@ -86,14 +83,6 @@ def resolve_frame(
     return Resolved(customer, decisions, shortlists.best_probability)
 
 
-def _both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
-    """The results of two independent steps, worked out side by side on the bulk job's worker
-    processes if it has some."""
-    jobs: tuple[Callable[[], Any], Callable[[], Any]] = (first, second)
-    one, two = forked.forked_map(lambda n: jobs[n](), range(2))
-    return one, two
-
-
 def _shortlists(
     model: MatchModel,
     frame: Frame,
@@ -119,7 +108,7 @@ def _shortlists(
             keys, key_records, first_decided=first_decided, limits=limits, chunk_pairs=size
         )
 
-    tf, (table, chunks) = _both(lambda: TermFrequencies.of(model, frame), plan)
+    tf, (table, chunks) = forked.side_by_side(lambda: TermFrequencies.of(model, frame), plan)
 
     def scored(chunk: int) -> tuple[Shortlists, int]:
         """The shortlists of one chunk's records, and the record after its last."""

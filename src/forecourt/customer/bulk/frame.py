@@ -7,6 +7,7 @@ levels still need.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -67,10 +68,9 @@ class Frame:
             "local": lambda: (e.partition("@")[0] if e else None for e in email),
             "country": lambda: country,
         }
-        names = list(columns)
         # Each column is coded on its own, on the bulk job's worker processes if it has some.
-        codes = forked.forked_map(lambda n: factorise(columns[names[n]]()), range(len(names)))
-        frame.codes = dict(zip(names, codes, strict=True))
+        steps = [functools.partial(_coded, values) for values in columns.values()]
+        frame.codes = dict(zip(columns, forked.side_by_side(*steps), strict=True))
         return frame
 
     def record(self, position: int) -> PersonRecord:
@@ -92,6 +92,10 @@ class Frame:
             city_id=None if city == NONE else city,
             country=self.country[position],
         )
+
+
+def _coded(values: Callable[[], Iterable[str | None]]) -> Codes:
+    return factorise(values())
 
 
 def _letters(name_key: str | None) -> str | None:
