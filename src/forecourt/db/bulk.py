@@ -59,12 +59,12 @@ def insert_many(
     else:
         prepare, send = _inserter(conn, table, names, converters)
 
-    def made(given: Sequence[Sequence[Any]]) -> Any:
+    def with_defaults(given: Sequence[Sequence[Any]]) -> Any:
         # One default value per batch is enough: each row gets its own copy in SQL.
         extra = tuple(make() for make in defaults.values())
         return prepare([(*row, *extra) for row in given] if extra else given)
 
-    for batch in _prepared(rows, made):
+    for batch in _prepared(rows, with_defaults):
         send(batch)
     return len(rows)
 

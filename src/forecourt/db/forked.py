@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -24,11 +24,11 @@ R = TypeVar("R")
 
 @dataclass
 class _Setting:
-    """Worker processes of the bulk job under way, and the tasks being mapped (innermost
-    last: a worker runs the one that was last when it was forked)."""
+    """Worker processes of the bulk job under way, and the task of the workers being forked
+    (each keeps its own copy of it)."""
 
     workers: int = 1
-    tasks: list[Callable[[Any], Any]] = field(default_factory=list)
+    task: Callable[[Any], Any] | None = None
 
 
 _setting = _Setting()
@@ -56,16 +56,18 @@ def forked_map(task: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
     if _setting.workers <= 1:
         yield from map(task, items)
         return
-    _setting.tasks.append(task)
-    try:
-        with multiprocessing.get_context("fork").Pool(_setting.workers) as pool:
-            yield from pool.imap(_run, items)
+    before, _setting.task = _setting.task, task
+    try:  # the workers are forked here, each with `task` in its copy of `_setting`
+        pool = multiprocessing.get_context("fork").Pool(_setting.workers)
     finally:
-        _setting.tasks.pop()
+        _setting.task = before
+    with pool:
+        yield from pool.imap(_run, items)
 
 
 def _run(item: Any) -> Any:
-    return _setting.tasks[-1](item)
+    assert _setting.task is not None  # set when this worker was forked
+    return _setting.task(item)
 
 
 def side_by_side(*steps: Callable[[], Any]) -> list[Any]:

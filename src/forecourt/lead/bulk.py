@@ -16,7 +16,6 @@ import contextlib
 import dataclasses
 import functools
 import gc
-import multiprocessing
 import os
 import time
 import uuid
@@ -116,7 +115,8 @@ def import_file(
 @contextlib.contextmanager
 def _no_cyclic_gc() -> Iterator[None]:
     """Millions of small rows live until the commit; the cyclic collector would walk them over
-    and over for nothing (they hold no cycles), so it pauses for the import."""
+    and over for nothing (they hold no cycles), so it pauses for the import. Forked workers
+    inherit the pause: what they make (normalised people, rows) holds no cycles either."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -137,10 +137,9 @@ def _import(
     with uow:
         known = bulk_repository.stored_sources(uow.session.connection())
     items = read_leads(path, default_channel=default_channel)
-    processes = workers or os.cpu_count() or 1
-    parsed = _parse(items, known, processes, progress)
-    result = BulkImport(replayed=parsed.replayed, rejected=sorted(parsed.rejected, key=_line))
-    with forked.processes(processes):
+    with forked.processes(workers or os.cpu_count() or 1):
+        parsed = _parse(items, known, progress)
+        result = BulkImport(replayed=parsed.replayed, rejected=sorted(parsed.rejected, key=_line))
         events = _store(uow, parsed, result, result.phase("read", started), progress)
     for event in events:
         uow.bus.publish(event)
@@ -155,21 +154,15 @@ def _line(error: RowError) -> int:
 
 
 def _parse(
-    items: Iterator[LeadOrError],
-    known: set[tuple[str, str]],
-    workers: int,
-    progress: Progress | None,
+    items: Iterator[LeadOrError], known: set[tuple[str, str]], progress: Progress | None
 ) -> _Parsed:
-    """Validate rows here, normalise people in `workers` processes; keep file order."""
+    """Validate rows here, normalise people on the import's worker processes; keep file
+    order."""
     parsed = _Parsed()
+    if forked.workers() > 1:
+        _warm_up()  # built once here, shared by the forked workers
     chunks = _chunks(items, known, parsed)
-    if workers <= 1:
-        results: Iterable[list[tuple[int, Any]]] = map(_normalise_chunk, chunks)
-        _collect(results, parsed, progress)
-        return parsed
-    _warm_up()  # built once here, shared by the forked workers
-    with multiprocessing.get_context("fork").Pool(workers, initializer=gc.enable) as pool:
-        _collect(pool.imap(_normalise_chunk, chunks), parsed, progress)
+    _collect(forked.forked_map(_normalise_chunk, chunks), parsed, progress)
     return parsed
 
 

@@ -8,7 +8,7 @@ levels still need.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -58,18 +58,19 @@ class Frame:
         """A frame from its columns; codes are derived here once."""
         cities = np.fromiter((NONE if c is None else c for c in city_id), dtype=np.int64)
         frame = cls(name_key, name_hanzi, phone, email, cities, country)
-        columns: dict[str, Callable[[], Iterable[str | None]]] = {
-            "name": lambda: name_key,
-            "hanzi": lambda: name_hanzi,
-            "letters": lambda: (_letters(k) for k in name_key),
-            "phone": lambda: phone,
-            "last8": lambda: (p[-8:] if p and len(p) >= 9 else None for p in phone),
-            "email": lambda: email,
-            "local": lambda: (e.partition("@")[0] if e else None for e in email),
-            "country": lambda: country,
+        # Each column is coded on its own, on the bulk job's worker processes if it has some
+        # (a worker consumes its copy of the column's generator).
+        columns: dict[str, Iterable[str | None]] = {
+            "name": name_key,
+            "hanzi": name_hanzi,
+            "letters": (_letters(k) for k in name_key),
+            "phone": phone,
+            "last8": (p[-8:] if p and len(p) >= 9 else None for p in phone),
+            "email": email,
+            "local": (e.partition("@")[0] if e else None for e in email),
+            "country": country,
         }
-        # Each column is coded on its own, on the bulk job's worker processes if it has some.
-        steps = [functools.partial(_coded, values) for values in columns.values()]
+        steps = [functools.partial(factorise, values) for values in columns.values()]
         frame.codes = dict(zip(columns, forked.side_by_side(*steps), strict=True))
         return frame
 
@@ -92,10 +93,6 @@ class Frame:
             city_id=None if city == NONE else city,
             country=self.country[position],
         )
-
-
-def _coded(values: Callable[[], Iterable[str | None]]) -> Codes:
-    return factorise(values())
 
 
 def _letters(name_key: str | None) -> str | None:

@@ -83,11 +83,6 @@ def candidate_chunks(
     return table, list(_chunks(takers, table, chunk_pairs))
 
 
-def chunk_pairs(table: KeyTable, rows: Ints) -> Pairs:
-    """The pairs of one planned chunk (`candidate_chunks`), each pair once."""
-    return _expand(table, rows)
-
-
 def _chunks(takers: Ints, table: KeyTable, size: int) -> Iterator[Ints]:
     """Slices of the taker rows (sorted by record) holding about `size` pairs, whole records."""
     if len(takers) == 0:
@@ -105,8 +100,9 @@ def _chunks(takers: Ints, table: KeyTable, size: int) -> Iterator[Ints]:
         begin = end
 
 
-def _expand(table: KeyTable, rows: Ints) -> Pairs:
-    """The pairs of the given taker rows: each with every earlier member of its key."""
+def chunk_pairs(table: KeyTable, rows: Ints) -> Pairs:
+    """The pairs of one planned chunk of taker rows (`candidate_chunks`): each with every
+    earlier member of its key, each pair once."""
     counts = table.position[rows]
     total = int(counts.sum())
     firsts = np.cumsum(counts) - counts

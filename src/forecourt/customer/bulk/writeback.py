@@ -203,30 +203,29 @@ def _insert_identities(
     first = population.stored
 
     def rows(start: int, stop: int) -> list[tuple[Any, ...]]:
-        return [identity_row(n) for n in range(start, stop)]
-
-    def identity_row(n: int) -> tuple[Any, ...]:
-        row = arrivals.rows[n]
-        return (
-            ids[n],
-            customer[n],
-            arrivals.channel[n],
-            arrivals.source_id[n],
-            row.display_name,
-            row.name_key,
-            row.name_hanzi,
-            row.phone_raw,
-            row.phone,
-            row.email,
-            row.city_id,
-            row.city_name,
-            row.country,
-            row.city_tier,
-            list(row.issues),
-            OUTCOMES[resolved.decisions[first + n].outcome],
-            resolved.probability.get(first + n),
-            now,
-        )
+        return [
+            (
+                ids[n],
+                customer[n],
+                arrivals.channel[n],
+                arrivals.source_id[n],
+                row.display_name,
+                row.name_key,
+                row.name_hanzi,
+                row.phone_raw,
+                row.phone,
+                row.email,
+                row.city_id,
+                row.city_name,
+                row.country,
+                row.city_tier,
+                list(row.issues),
+                OUTCOMES[resolved.decisions[first + n].outcome],
+                resolved.probability.get(first + n),
+                now,
+            )
+            for n, row in enumerate(arrivals.rows[start:stop], start)
+        ]
 
     store.insert_identities(conn, LazyRows(len(arrivals.rows), rows), IDENTITY_INSERT)
 
