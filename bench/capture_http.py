@@ -1,9 +1,11 @@
 """End-to-end lead capture over HTTP under a real load generator (wrk) on loopback.
 
 Run: .venv/bin/python bench/capture_http.py [--database sqlite|postgresql --pg-url URL]
-     [--duration 20] [--connections 16] [--server-workers N]   → one JSON line.
+     [--duration 20] [--connections 16] [--server-workers N] [--no-capture-writer]
+     → one JSON line.
 
-A fresh database is migrated and seeded, `forecourt serve` is started as its own processes, and
+A fresh database is migrated and seeded, `forecourt serve` is started as its own processes (on
+SQLite with its capture writer process, unless `--no-capture-writer`), and
 wrk posts simulated leads (the demo's simulator: a live broadcast across China, European web and
 dealer enquiries, returning customers under another spelling), each with its own source id, for
 `--duration` seconds after a short warm-up. Every request goes the whole way: validation,
@@ -33,6 +35,7 @@ from forecourt.bootstrap import bootstrap
 from forecourt.config import Settings
 from forecourt.db.engine import make_engine
 from forecourt.entrypoints import simulator
+from forecourt.entrypoints.cli import stop_process
 from forecourt.entrypoints.demo import wait_until_up
 from forecourt.entrypoints.simulation import LeadSimulator
 
@@ -78,7 +81,7 @@ def main() -> None:
         token = _prepare(url)
         bodies = _bodies(work / "bodies.jsonl")
         port = _free_port()
-        server = _serve(url, port, args.server_workers)
+        server = _serve(url, port, args.server_workers, capture_writer=args.capture_writer)
         try:
             base = f"http://127.0.0.1:{port}"
             if not wait_until_up(base):
@@ -97,7 +100,7 @@ def main() -> None:
             captured = _stored_leads(url) - before
             server_cpu = _server_cpu_s(server.pid) - cpu_before
         finally:
-            _stop(server)
+            stop_process(server)
     print(json.dumps(_summary(args, result, captured, server_cpu)))
 
 
@@ -108,11 +111,17 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--server-workers", type=int, default=None)
+    parser.add_argument(
+        "--no-capture-writer",
+        dest="capture_writer",
+        action="store_false",
+        help="SQLite: write captures in the server process, not in a writer process",
+    )
     args = parser.parse_args()
     if args.server_workers is None:
-        # SQLite has one writer per file: a second process only meets the first at SQLite's
-        # lock, where a waiting writer sleeps in the busy handler. One process queues its
-        # writers in Python instead (db/writer_lock.py). PostgreSQL takes a process per core.
+        # SQLite has one writer per file: there one server process prepares the captures and
+        # the capture writer process writes them, one core each; a second server process
+        # would only compete with the writer for a core. PostgreSQL takes a process per core.
         args.server_workers = 1 if args.database == "sqlite" else 2
     return args
 
@@ -144,20 +153,12 @@ def _bodies(path: Path) -> Path:
     return path
 
 
-def _serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def _serve(url: str, port: int, workers: int, *, capture_writer: bool) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "forecourt.entrypoints.cli", "serve", "--port", str(port)]
     command += ["--workers", str(workers), "--no-access-log"]
+    command += [] if capture_writer else ["--no-capture-writer"]
     env = {**os.environ, "FORECOURT_DATABASE_URL": url, "FORECOURT_SECRET_KEY": "bench"}
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 def _wrk(
@@ -212,6 +213,7 @@ def _summary(
         "bench": "capture_http",
         "database": args.database,
         "server_workers": args.server_workers,
+        "capture_writer": args.capture_writer and args.database == "sqlite",
         "connections": args.connections,
         "load_generator": "wrk 4.1, 1 thread",
         "seconds": round(seconds, 1),

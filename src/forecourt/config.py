@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     )
     session_max_age_s: int = Field(default=8 * 3600, description="Web sign-in lifetime")
     echo_sql: bool = Field(default=False, description="Log every SQL statement")
+    capture_writer: str | None = Field(
+        default=None,
+        description="Unix socket of the capture writer process (set by `forecourt serve`)",
+    )
 
     # Outbound e-mail (comms): the SMTP server the worker hands messages to.
     smtp_host: str = Field(default="localhost", description="SMTP server host")

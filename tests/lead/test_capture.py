@@ -349,3 +349,70 @@ def test_a_retry_racing_past_the_replay_check_answers_with_the_first_capture(
     assert again.created is False
     assert again.lead.id == first.lead.id
     assert table_count(connection, "lead") == before
+
+
+# -- prepared before the write transaction (lead.intake, entrypoints.capture_writer) --------------
+
+
+def returning(source_id: str, **fields: Any) -> IncomingLead:
+    person = {"full_name": "王建国", "phone": "138 0013 8001", "city": "上海", "country": "CN"}
+    return lead(source_id=source_id, **person, **fields)
+
+
+def write_prepared(uow: UnitOfWork, data: IncomingLead, prepared: leads.Prepared) -> Any:
+    """Write a prepared capture in a transaction of its own, as the intake's writer does."""
+    with uow:
+        captured = leads.capture_joined(uow, data=data, prepared=prepared)
+        uow.commit()
+        return captured
+
+
+def test_a_capture_prepared_before_the_persons_first_lead_was_stored_is_decided_again(
+    uow: UnitOfWork,
+) -> None:
+    prepared = leads.prepare_capture(uow, data=returning("second"))
+    assert prepared.plan.decision is not None
+    assert prepared.plan.decision.outcome == "new"  # nobody like them was stored yet
+    first = leads.capture_lead(uow, data=returning("first", channel="dealer"))
+    again = write_prepared(uow, returning("second"), prepared)
+    assert again.lead.resolution == "linked"
+    assert again.lead.customer_id == first.lead.customer_id
+
+
+def test_a_capture_prepared_on_data_that_did_not_change_keeps_its_decision(
+    uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = leads.capture_lead(uow, data=returning("first", channel="dealer"))
+    prepared = leads.prepare_capture(uow, data=returning("second"))
+
+    def not_again(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("decided again although nothing changed")
+
+    monkeypatch.setattr(customers, "resolve", not_again)
+    again = write_prepared(uow, returning("second"), prepared)
+    assert again.lead.resolution == "linked"
+    assert again.lead.customer_id == first.lead.customer_id
+
+
+def test_a_replay_found_while_preparing_is_answered_without_writing(
+    uow: UnitOfWork, connection: Connection
+) -> None:
+    first = leads.capture_lead(uow, data=returning("once"))
+    prepared = leads.prepare_capture(uow, data=returning("once"))
+    assert prepared.earlier is not None
+    again = write_prepared(uow, returning("once"), prepared)
+    assert not again.created
+    assert again.lead.id == first.lead.id
+    assert table_count(connection, "lead") == 1
+
+
+def test_a_replay_that_arrived_after_preparing_meets_the_unique_source_id(
+    uow: UnitOfWork, connection: Connection
+) -> None:
+    prepared = leads.prepare_capture(uow, data=returning("raced"))
+    assert prepared.earlier is None
+    first = leads.capture_lead(uow, data=returning("raced"))
+    again = write_prepared(uow, returning("raced"), prepared)
+    assert not again.created
+    assert again.lead.id == first.lead.id
+    assert table_count(connection, "lead") == 1

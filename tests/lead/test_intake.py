@@ -70,8 +70,8 @@ def test_a_failing_lead_loses_nothing_else_of_its_batch(
 ) -> None:
     real = service._capture
 
-    def failing(uow: Any, data: IncomingLead, key: str | None) -> Any:
-        answer = real(uow, data, key)  # its rows and events are written, then it fails
+    def failing(uow: Any, data: IncomingLead, key: str | None, prepared: Any) -> Any:
+        answer = real(uow, data, key, prepared)  # its rows and events are written, then it fails
         if data.source_id == "bad":
             raise RuntimeError("broken after writing")
         return answer

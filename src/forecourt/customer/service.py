@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -32,28 +32,81 @@ from forecourt.market.cities import countries
 OUTCOMES = {"link": "linked", "new": "new", "review": "review"}
 
 
+@dataclass(frozen=True, slots=True)
+class PersonPlan:
+    """A resolution worked out before the write transaction, on a reader (`plan_person`): the
+    blocking keys, the candidate rows seen, and the decision taken on them. `decision` is None
+    when open reviews were consulted: reviews change without touching candidate rows, so such
+    a decision is taken again when the person is stored."""
+
+    keys: tuple[str, ...]
+    found: list[tuple[Any, ...]]
+    decision: Resolution | None
+
+
+def plan_person(uow: UnitOfWork, *, person: NormalisedPerson) -> PersonPlan:
+    """Resolve a captured person without writing anything: what `resolve_person` would decide on
+    the data as it is now. Capture does this before it queues for the write lock, so the lock
+    is held for the writing only."""
+    with uow:
+        keys = blocking_keys(person.record)
+        found = repository.candidates(uow.session, keys, KEY_LIMITS) if keys else []
+        decision, asked = _decision(uow, person.record, found)
+        return PersonPlan(tuple(keys), found, None if asked else decision)
+
+
 def resolve_person(
-    uow: UnitOfWork, *, person: NormalisedPerson, channel: str, source_id: str | None
+    uow: UnitOfWork,
+    *,
+    person: NormalisedPerson,
+    channel: str,
+    source_id: str | None,
+    plan: PersonPlan | None = None,
 ) -> IdentityOutcome:
     """Store a captured person as a source identity and link it to a customer: the same person
     already known (linked), a new customer, or a new customer queued for review against a likely
     match. A (channel, source id) is stored once: a second one violates a unique constraint, so
-    callers check for replays first (lead capture does, before anything else)."""
+    callers check for replays first (lead capture does, before anything else). With a `plan`
+    made before the transaction, its decision stands when the candidates read now are the ones
+    it saw (the same identities of the same customers, the same model); else it is taken again."""
     with uow:
         record = person.record
-        keys = blocking_keys(record)
+        keys = list(plan.keys) if plan else blocking_keys(record)
         found = repository.candidates(uow.session, keys, KEY_LIMITS) if keys else []
-        candidates, clusters = _candidate_records(found)
-        decision = resolve(
-            model_store.active(uow.session),
-            record,
-            candidates,
-            clusters=clusters,
-            questions=_open_questions(uow, clusters),
-        )
+        decision = _planned(uow, plan, found)
+        if decision is None:
+            decision, _ = _decision(uow, record, found)
         outcome = _apply(uow, person, Source(channel, source_id), keys, decision)
         uow.commit()
         return outcome
+
+
+def _planned(
+    uow: UnitOfWork, plan: PersonPlan | None, found: list[tuple[Any, ...]]
+) -> Resolution | None:
+    """The plan's decision if it still holds: nothing it was taken on has changed since."""
+    if plan is None or plan.decision is None or plan.found != found:
+        return None
+    if plan.decision.model_version != model_store.active(uow.session).version:
+        return None
+    return plan.decision
+
+
+def _decision(
+    uow: UnitOfWork, record: PersonRecord, found: list[tuple[Any, ...]]
+) -> tuple[Resolution, bool]:
+    """The decision on the candidate rows `found`, and whether open reviews were consulted."""
+    candidates, clusters = _candidate_records(found)
+    asked: list[str] = []
+    questions = _open_questions(uow, clusters)
+
+    def noted(customer: str) -> Collection[str]:
+        asked.append(customer)
+        return questions(customer)
+
+    model = model_store.active(uow.session)
+    decision = resolve(model, record, candidates, clusters=clusters, questions=noted)
+    return decision, bool(asked)
 
 
 def _open_questions(uow: UnitOfWork, clusters: Mapping[str, str]) -> OpenQuestions:

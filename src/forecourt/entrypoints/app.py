@@ -24,12 +24,13 @@ from forecourt.customer import model_store
 from forecourt.customer.matching.normalise import normalise_person
 from forecourt.dealer import api as dealer_api
 from forecourt.entrypoints import web
+from forecourt.entrypoints.capture_writer import RemoteIntake
 from forecourt.entrypoints.errors import install_error_handlers
 from forecourt.entrypoints.security import authenticate_api
 from forecourt.lead import api as lead_api
 from forecourt.lead import network as networks
 from forecourt.lead import workspace_api
-from forecourt.lead.intake import CaptureIntake
+from forecourt.lead.intake import CaptureIntake, Intake
 from forecourt.market import api as market_api
 from forecourt.partner import api as partner_api
 
@@ -44,7 +45,7 @@ PUBLIC_PATHS = frozenset(
 def create_app(container: Container) -> FastAPI:
     """Build the app around a wired container; nothing global, so tests build their own."""
     batching = container.engine.dialect.name == "sqlite"  # see lead.intake
-    intake = CaptureIntake(container.uow, batching=batching)
+    intake = _intake(container, batching=batching)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -78,6 +79,16 @@ def create_app(container: Container) -> FastAPI:
         session_cookie="forecourt_session",
     )
     return app
+
+
+def _intake(container: Container, *, batching: bool) -> Intake:
+    """Where this process's captures are written: by the capture writer process when `serve`
+    started one (SQLite), else in this process."""
+    local = CaptureIntake(container.uow, batching=batching, reader_factory=container.reader)
+    address = container.settings.capture_writer
+    if not (batching and address):
+        return local
+    return RemoteIntake(address, reader_factory=container.reader, local=local)
 
 
 async def _to_signin(request: Request, _exc: Exception) -> Response:

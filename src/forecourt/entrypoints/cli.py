@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
+import signal
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -12,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy.engine import make_url
 
 from forecourt import migrations
 from forecourt.auth import demo as demo_users
@@ -22,6 +26,7 @@ from forecourt.catalog import service as catalog
 from forecourt.config import Settings
 from forecourt.dealer import service as dealer
 from forecourt.entrypoints import bulk, partner_cli, simulator
+from forecourt.entrypoints import capture_writer as capture_writer_module
 from forecourt.entrypoints import demo as demo_run
 from forecourt.entrypoints.worker import Worker, stopping_on_signals
 from forecourt.kernel.errors import DomainError
@@ -202,22 +207,86 @@ def serve(
     port: int = 8000,
     workers: int = 1,
     access_log: Annotated[bool, typer.Option(help="Log every request")] = True,
+    capture_writer: Annotated[
+        bool, typer.Option(help="On SQLite, write captures in a process of their own")
+    ] = True,
 ) -> None:
-    """Serve the API and the web console."""
+    """Serve the API and the web console. On a SQLite file, captured leads are written by a
+    writer process started beside the server (`entrypoints.capture_writer`)."""
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
-    uvicorn.run(
-        "forecourt.entrypoints.app:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        access_log=access_log,
-        # A worker answers the supervisor only once the app is imported; on a busy machine that
-        # takes longer than uvicorn's default 5 s, and the worker would be killed and restarted.
-        timeout_worker_healthcheck=60,
-    )
+    writer = _start_capture_writer() if capture_writer else None
+    try:
+        uvicorn.run(
+            "forecourt.entrypoints.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            access_log=access_log,
+            # A worker answers the supervisor only once the app is imported; on a busy machine
+            # that takes longer than uvicorn's default 5 s, and it would be killed and restarted.
+            timeout_worker_healthcheck=60,
+        )
+    finally:
+        if writer is not None:
+            stop_process(writer)
+
+
+def _start_capture_writer() -> subprocess.Popen[bytes] | None:
+    """Start the capture writer for a SQLite file and tell the server's processes where it
+    listens (through the environment they inherit); None on PostgreSQL, which needs none."""
+    database = make_url(Settings().database_url)
+    if database.get_backend_name() != "sqlite" or database.database in (None, "", ":memory:"):
+        return None
+    address = capture_writer_module.socket_address(str(database.database))
+    command = [sys.executable, "-m", "forecourt.entrypoints.cli", "capture-writer"]
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(address)  # left by a writer that died: the new one is ready when it is back
+    writer = subprocess.Popen([*command, "--socket", address])
+    if capture_writer_module.wait_until_listening(address, writer, timeout=120):
+        os.environ["FORECOURT_CAPTURE_WRITER"] = address
+    else:  # the server captures in process, as it would without a writer
+        console.print("[yellow]the capture writer did not start: capturing in process[/]")
+    return writer
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Ask a process to end, and kill it if it has not within 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@app.command("capture-writer", hidden=True)
+def capture_writer_command(
+    socket_path: Annotated[str, typer.Option("--socket", help="Unix socket to listen on")],
+) -> None:
+    """Write the leads the server's processes capture (started by `serve`); stops on SIGTERM
+    or when the process that started it is gone."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from forecourt.entrypoints.app import warm_up  # noqa: PLC0415 - the web app is not needed
+
+    container = _container()
+    warm_up(container)
+    gc.freeze()  # as the server does: a full collection need not walk the reference tables
+    stop = threading.Event()
+    parent = os.getppid()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    threading.Thread(target=_orphaned, args=(parent, stop), daemon=True).start()
+    capture_writer_module.run_writer(container, socket_path, stop=stop)
+
+
+def _orphaned(parent: int, stop: threading.Event) -> None:
+    """Set `stop` once the process that started this one has ended."""
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            stop.set()
 
 
 @app.command()

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from forecourt.kernel.context import RequestContext, request_context
 from forecourt.lead import explain, service
 from forecourt.lead.incoming import IncomingLead
-from forecourt.lead.intake import CaptureIntake
+from forecourt.lead.intake import Intake
 from forecourt.lead.schemas import BatchResult, Captured, LeadRead, LeadRouting
 
 router = APIRouter(tags=["leads"])
@@ -28,7 +28,7 @@ async def capture_lead(
     """Capture one lead; a retry with the same Idempotency-Key or (channel, source_id) returns the
     first capture with 200 instead of creating a second lead. Leads arriving together are
     committed together (`lead.intake`), by a writer the request awaits on the event loop."""
-    intake: CaptureIntake = request.app.state.capture_intake
+    intake: Intake = request.app.state.capture_intake
     captured = await intake.capture(ctx.principal, body, idempotency_key)
     # Serialised by pydantic in one step (the same JSON JSONResponse would write from a dict).
     return Response(

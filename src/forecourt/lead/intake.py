@@ -4,9 +4,15 @@ Every capture writes a dozen rows and commits, and on SQLite captures take turns
 writer, each paying for its own transaction's start and commit. So on SQLite one writer thread
 per process does every capture's work: a request hands its lead over and awaits the answer on
 the event loop, without a thread of its own. The writer takes every capture waiting (up to
-`MAX_BATCH`), writes each in its own savepoint (a lead that fails loses nothing else), commits
-once, and answers each request with its own result or error. Events go out after that one
-commit, as always. A capture that finds nobody else waiting is written at once, alone.
+`MAX_BATCH`) and first works out, on a reader that waits for nobody, what each needs before it
+writes (`service.prepare_capture`: the person normalised, a replay, the campaign, the person's
+resolution). Only then does it queue for the write lock, write each capture in its own
+savepoint (a lead that fails loses nothing else), commit once, and answer each request with its
+own result or error. Events go out after that one commit, as always. A capture that finds
+nobody else waiting is written at once, alone.
+
+The lock is thus held for the writing, not for the reading and deciding before it: with several
+server processes (`forecourt serve --workers N`), one prepares its batch while another writes.
 
 Why a writer thread rather than a thread per request: Python runs one thread at a time, so
 sixteen request threads waiting their turn at the interpreter lock added CPU to every capture
@@ -26,6 +32,7 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.concurrency import run_in_threadpool
 
@@ -34,6 +41,22 @@ from forecourt.kernel.uow import UnitOfWork
 from forecourt.lead import service
 from forecourt.lead.incoming import IncomingLead
 from forecourt.lead.schemas import Captured
+
+
+class Intake(Protocol):
+    """What a request hands its lead to: this module's `CaptureIntake`, or one that sends it to
+    a writer process (`entrypoints.capture_writer`)."""
+
+    async def capture(
+        self, actor: Principal, data: IncomingLead, idempotency_key: str | None = None
+    ) -> Captured:
+        """Capture one lead as `actor`, as `service.capture_lead` does."""
+        ...
+
+    def close(self) -> None:
+        """Write what was handed over, then stop."""
+        ...
+
 
 MAX_BATCH = 8
 """At most this many captures share a transaction: a bound on how long the last one waits."""
@@ -49,6 +72,10 @@ class _Waiting:
     answer: asyncio.Future[Captured] | None = None
     result: Captured | None = None
     error: BaseException | None = None
+    prepared: service.Prepared | None = None
+    """Worked out by the sender already (another process, `entrypoints.capture_writer`)."""
+    on_reply: Callable[[_Waiting], None] | None = None
+    """Called with the outcome, for a sender that awaits it on no event loop of this process."""
 
     @property
     def done(self) -> bool:
@@ -63,6 +90,8 @@ class _Waiting:
 
     def reply(self) -> None:
         """Hand the outcome to the awaiting request, on its own event loop."""
+        if self.on_reply is not None:
+            self.on_reply(self)
         if self.answer is None:
             return
         # A loop that has closed (the server stopping) has nobody left to answer.
@@ -86,8 +115,15 @@ class CaptureIntake:
     """Captures lead after lead for the requests of one process, committing together those that
     arrive together (see the module's docstring)."""
 
-    def __init__(self, uow_factory: Callable[[Principal], UnitOfWork], *, batching: bool) -> None:
+    def __init__(
+        self,
+        uow_factory: Callable[[Principal], UnitOfWork],
+        *,
+        batching: bool,
+        reader_factory: Callable[[Principal], UnitOfWork] | None = None,
+    ) -> None:
         self._uow_factory = uow_factory
+        self._reader_factory = reader_factory or uow_factory
         self._batching = batching
         self._queue: queue.SimpleQueue[_Waiting | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
@@ -104,6 +140,22 @@ class CaptureIntake:
         self._start_writer()
         self._queue.put(_Waiting(actor, data, idempotency_key, answer))
         return await answer
+
+    def submit(
+        self,
+        actor: Principal,
+        data: IncomingLead,
+        idempotency_key: str | None,
+        *,
+        prepared: service.Prepared,
+        on_reply: Callable[[_Waiting], None],
+    ) -> None:
+        """Queue a capture prepared elsewhere for the writer's next batch; `on_reply` gets its
+        outcome, on the writer's thread (SQLite only)."""
+        self._start_writer()
+        self._queue.put(
+            _Waiting(actor, data, idempotency_key, prepared=prepared, on_reply=on_reply)
+        )
 
     def close(self) -> None:
         """Let the writer finish the captures already queued, then end."""
@@ -152,26 +204,55 @@ class CaptureIntake:
         return batch
 
     def _write(self, batch: list[_Waiting]) -> None:
+        todo: list[tuple[_Waiting, service.Prepared]] = []
         try:
+            todo = self._prepared(batch)
+            if not todo:
+                return
             uow = self._uow_factory(SYSTEM)
             with uow:
-                for item in batch:
-                    _capture_one(uow, item)
+                for item, prepared in todo:
+                    _capture_one(uow, item, prepared)
                 uow.commit()
-        except Exception as exc:  # the commit failed: nothing of the batch was kept
-            for item in batch:
+        except Exception as exc:  # no transaction, or the commit failed: nothing was kept
+            for item in batch if not todo else [item for item, _ in todo]:
                 item.result, item.error = None, item.error or exc
         finally:
             for item in batch:
                 if not item.done:  # interrupted before its turn
                     item.error = RuntimeError("the capture was interrupted; send it again")
 
+    def _prepared(self, batch: list[_Waiting]) -> list[tuple[_Waiting, service.Prepared]]:
+        """Prepare the batch's captures on one reader, before the write lock; a replay found is
+        answered here, a capture whose preparing failed gets its error. What is left to write."""
+        todo = []
+        reader = self._reader_factory(SYSTEM)
+        with reader:
+            for item in batch:
+                if item.prepared is not None:
+                    todo.append((item, item.prepared))
+                    continue
+                try:
+                    prepared = service.prepare_capture(
+                        reader.for_actor(item.actor),
+                        data=item.data,
+                        idempotency_key=item.idempotency_key,
+                    )
+                except Exception as exc:  # this lead's own failure: the others go on
+                    item.error = exc
+                    continue
+                if prepared.earlier is not None:
+                    item.result = prepared.earlier
+                else:
+                    todo.append((item, prepared))
+        return todo
 
-def _capture_one(uow: UnitOfWork, item: _Waiting) -> None:
+
+def _capture_one(uow: UnitOfWork, item: _Waiting, prepared: service.Prepared) -> None:
     try:
         joined = uow.for_actor(item.actor)
         item.result = service.capture_joined(
-            joined, data=item.data, idempotency_key=item.idempotency_key
+            joined, data=item.data, idempotency_key=item.idempotency_key, prepared=prepared
         )
     except Exception as exc:  # this lead's own failure (bad input, a conflict): its request's
         item.error = exc

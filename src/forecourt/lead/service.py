@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
 from forecourt.campaign import service as campaigns
+from forecourt.campaign.schemas import Attribution
 from forecourt.customer import service as customers
 from forecourt.customer.matching.normalise import NormalisedPerson, normalise_person
 from forecourt.customer.schemas import ConsentRecord, IdentityOutcome
@@ -34,14 +36,52 @@ def capture_lead(
         return _raced(uow, data, idempotency_key, error)
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What a capture works out before it writes (`prepare_capture`): the person normalised,
+    the lead captured before under the same source id or key (a replay), the campaign credit,
+    and the person's resolution as planned on the data as it was."""
+
+    person: NormalisedPerson
+    earlier: Captured | None
+    credit: Attribution
+    plan: customers.PersonPlan
+
+
+def prepare_capture(
+    reader: UnitOfWork, *, data: IncomingLead, idempotency_key: str | None = None
+) -> Prepared:
+    """Everything of a capture that only reads, done before the write transaction: on SQLite
+    captures write one at a time, and what is done here does not hold the others up. Nothing
+    read here is trusted blindly: `capture_joined` checks it again as it writes."""
+    person = _normalised(data)
+    with reader:
+        earlier = _earlier(reader, data, idempotency_key)
+        replay = Captured(lead=LeadRead.model_validate(earlier), created=False) if earlier else None
+        return Prepared(
+            person=person,
+            earlier=replay,
+            credit=_credit(reader, data),
+            plan=customers.plan_person(reader, person=person),
+        )
+
+
 def capture_joined(
-    uow: UnitOfWork, *, data: IncomingLead, idempotency_key: str | None = None
+    uow: UnitOfWork,
+    *,
+    data: IncomingLead,
+    idempotency_key: str | None = None,
+    prepared: Prepared | None = None,
 ) -> Captured:
     """Capture one lead inside a transaction other captures share (`lead.intake`): in a
-    savepoint, so a lead that fails leaves the others' writes and events as they were."""
+    savepoint, so a lead that fails leaves the others' writes and events as they were. With
+    what `prepare_capture` worked out, a replay it found is answered at once, and the lead's
+    resolution is taken again only if its candidates changed in between."""
+    if prepared is not None and prepared.earlier is not None:
+        return prepared.earlier
     try:
         with uow.savepoint():
-            return _capture(uow, data, idempotency_key)
+            return _capture(uow, data, idempotency_key, prepared)
     except IntegrityError as error:
         return _raced(uow, data, idempotency_key, error)
 
@@ -57,19 +97,31 @@ def _raced(
         return Captured(lead=LeadRead.model_validate(earlier), created=False)
 
 
-def _capture(uow: UnitOfWork, data: IncomingLead, idempotency_key: str | None) -> Captured:
+def _capture(
+    uow: UnitOfWork,
+    data: IncomingLead,
+    idempotency_key: str | None,
+    prepared: Prepared | None = None,
+) -> Captured:
     # Normalising needs no database: done before the transaction, it does not hold the write
     # lock (on SQLite, every other capture waits for that lock).
-    person = _normalised(data)
+    person = prepared.person if prepared else _normalised(data)
     with uow:
-        if (earlier := _earlier(uow, data, idempotency_key)) is not None:
+        # A prepared capture checked for a replay already; one that slipped in since meets the
+        # unique constraints on (channel, source id) and the key, and `_raced` answers it.
+        if prepared is None and (earlier := _earlier(uow, data, idempotency_key)) is not None:
             return Captured(lead=LeadRead.model_validate(earlier), created=False)
         # The new lead's rows go in with Core INSERTs (kernel.rows): the lead object stays
         # outside the session, and what routing sets on it is written by one UPDATE at the end.
         identity = customers.resolve_person(
-            uow, person=person, channel=data.channel.value, source_id=data.source_id
+            uow,
+            person=person,
+            channel=data.channel.value,
+            source_id=data.source_id,
+            plan=prepared.plan if prepared else None,
         )
-        lead = _new_lead(uow, data, idempotency_key, person, identity)
+        credit = prepared.credit if prepared else _credit(uow, data)
+        lead = _new_lead(uow, data, idempotency_key, person, identity, credit)
         _record_consents(uow, data, identity)
         uow.emit(
             LeadCaptured(
@@ -99,6 +151,16 @@ def _earlier(uow: UnitOfWork, data: IncomingLead, key: str | None) -> Lead | Non
     return repository.get(uow.session, lead_id) if lead_id else None
 
 
+def _credit(uow: UnitOfWork, data: IncomingLead) -> Attribution:
+    return campaigns.attribute(
+        uow,
+        campaign_code=data.campaign_code,
+        utm_source=data.utm_source,
+        utm_medium=data.utm_medium,
+        utm_campaign=data.utm_campaign,
+    )
+
+
 def _normalised(data: IncomingLead) -> NormalisedPerson:
     return normalise_person(
         record_id=data.source_id or "new",
@@ -118,15 +180,9 @@ def _new_lead(
     key: str | None,
     person: NormalisedPerson,
     identity: IdentityOutcome,
+    credit: Attribution,
 ) -> Lead:
     now = uow.clock.now()
-    credit = campaigns.attribute(
-        uow,
-        campaign_code=data.campaign_code,
-        utm_source=data.utm_source,
-        utm_medium=data.utm_medium,
-        utm_campaign=data.utm_campaign,
-    )
     issues = list(person.issues) + (
         ["campaign.unknown"] if credit.matched_by == "unknown_code" else []
     )

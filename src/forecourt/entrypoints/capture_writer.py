@@ -1,0 +1,273 @@
+"""The capture writer: one process that writes every lead captured on a SQLite database, fed by
+the server's processes over a local socket.
+
+On SQLite captures write one at a time. Inside a server process the writing thread shares the
+interpreter with the requests, so while it holds the write lock the requests' work takes turns
+with it, and the lock is held longer than the writing needs. `forecourt serve` therefore starts
+one writer process beside the server. A server process prepares each capture itself
+(`lead.service.prepare_capture`: normalising, the replay check, the campaign, the person's
+resolution, all of them reads) and sends it here; the writer writes the captures that arrive
+together in one transaction (`lead.intake`) and sends each its answer. What the preparing read
+is checked again as it is written, so a capture prepared on data that changed since is decided
+again.
+
+On the wire, over a Unix socket that only its owner may open: frames of a 4-byte length and a
+pickle, (request id, actor, lead, idempotency key, prepared) one way and (request id, result,
+error) the other. A server process that cannot reach the writer captures in process instead
+(`lead.intake` on its own thread); if the writer goes away with captures in flight, they fail
+and may be sent again: (channel, source id) and Idempotency-Key make that safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import os
+import pickle
+import socket
+import struct
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from forecourt.bootstrap import Container
+from forecourt.kernel.principal import Principal
+from forecourt.kernel.uow import UnitOfWork
+from forecourt.lead import service
+from forecourt.lead.incoming import IncomingLead
+from forecourt.lead.intake import CaptureIntake, _Waiting
+from forecourt.lead.schemas import Captured
+
+log = logging.getLogger(__name__)
+
+HEADER = struct.Struct(">I")
+ACCEPT_POLL_S = 0.5
+"""How often the writer looks whether it was told to stop while nobody connects."""
+
+
+# -- the writer process ------------------------------------------------------------------------
+
+
+def run_writer(container: Container, address: str, *, stop: threading.Event) -> None:
+    """Serve captures on the socket `address` until `stop` is set, then write what was queued."""
+    intake = CaptureIntake(container.uow, batching=True, reader_factory=container.reader)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(address)  # left by a writer that died
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        server.bind(address)
+        os.chmod(address, 0o600)  # the frames are pickles: only our own processes may send them
+        server.listen()
+        server.settimeout(ACCEPT_POLL_S)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                connection, _ = server.accept()
+                connection.settimeout(None)
+                threading.Thread(
+                    target=_serve_connection, args=(connection, intake), daemon=True
+                ).start()
+    finally:
+        server.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(address)
+        intake.close()
+
+
+def _serve_connection(connection: socket.socket, intake: CaptureIntake) -> None:
+    """Queue every capture a server process sends; answer each as its batch is written."""
+    sending = threading.Lock()
+
+    def answer(request_id: int) -> Callable[[_Waiting], None]:
+        def on_reply(item: _Waiting) -> None:
+            frame = _frame((request_id, item.result, _portable(item.error)))
+            with sending, contextlib.suppress(OSError):  # the server process went away
+                connection.sendall(frame)
+
+        return on_reply
+
+    with connection:
+        try:
+            while (body := _receive(connection)) is not None:
+                request_id, actor, data, key, prepared = pickle.loads(body)  # from our server
+                intake.submit(actor, data, key, prepared=prepared, on_reply=answer(request_id))
+        except Exception:
+            # A frame that cannot be read: closing the connection fails the server process's
+            # captures in flight at once, where waiting would leave their requests hanging.
+            log.exception("capture writer: dropping a connection that sent a broken frame")
+
+
+def _receive(connection: socket.socket) -> bytes | None:
+    """One frame's body, or None when the other side closed the connection."""
+    head = _exactly(connection, HEADER.size)
+    return None if head is None else _exactly(connection, HEADER.unpack(head)[0])
+
+
+def _exactly(connection: socket.socket, size: int) -> bytes | None:
+    chunks, left = [], size
+    while left:
+        chunk = connection.recv(min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _frame(payload: Any) -> bytes:
+    body = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    return HEADER.pack(len(body)) + body
+
+
+def _portable(error: BaseException | None) -> BaseException | None:
+    """The error as the server process can receive it: a domain error as it is, anything that
+    does not survive pickling as a RuntimeError with its text."""
+    if error is None:
+        return None
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:  # whatever it was, its text still goes back
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return error
+
+
+# -- in a server process -----------------------------------------------------------------------
+
+
+class RemoteIntake:
+    """Captures for the requests of a server process: prepared here, written by the writer
+    process at `address` (module docstring); in process by `local` while the writer cannot be
+    reached."""
+
+    def __init__(
+        self,
+        address: str,
+        *,
+        reader_factory: Callable[[Principal], UnitOfWork],
+        local: CaptureIntake,
+    ) -> None:
+        self._address = address
+        self._reader_factory = reader_factory
+        self._local = local
+        self._channel: _Channel | None = None
+        self._connecting: asyncio.Lock | None = None
+
+    async def capture(
+        self, actor: Principal, data: IncomingLead, idempotency_key: str | None = None
+    ) -> Captured:
+        """Capture one lead as `actor`, as `service.capture_lead` does."""
+        # Prepared on the event loop itself: this process does nothing but serve requests, and
+        # a thread would only take turns with the loop at the interpreter lock.
+        reader = self._reader_factory(actor)
+        prepared = service.prepare_capture(reader, data=data, idempotency_key=idempotency_key)
+        if prepared.earlier is not None:
+            return prepared.earlier
+        channel = await self._connected()
+        if channel is None:
+            return await self._local.capture(actor, data, idempotency_key)
+        return await channel.request(actor, data, idempotency_key, prepared)
+
+    def close(self) -> None:
+        """Close the connection to the writer, and the in-process writer if it was used."""
+        if self._channel is not None:
+            self._channel.close()
+        self._local.close()
+
+    async def _connected(self) -> _Channel | None:
+        if self._channel is not None and not self._channel.broken:
+            return self._channel
+        self._connecting = self._connecting or asyncio.Lock()
+        async with self._connecting:  # the requests arriving meanwhile share one connection
+            if self._channel is None or self._channel.broken:
+                try:
+                    reader, writer = await asyncio.open_unix_connection(self._address)
+                except OSError:
+                    log.warning("capture writer %s unreachable: capturing here", self._address)
+                    return None
+                self._channel = _Channel(reader, writer)
+        return self._channel
+
+
+class _Channel:
+    """One server process's connection to the writer: requests out, answers matched back by id."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader, self._writer = reader, writer
+        self._ids = itertools.count()
+        self._waiting: dict[int, asyncio.Future[Captured]] = {}
+        self.broken = False
+        self._task = asyncio.get_running_loop().create_task(self._answers())
+
+    async def request(
+        self,
+        actor: Principal,
+        data: IncomingLead,
+        idempotency_key: str | None,
+        prepared: service.Prepared,
+    ) -> Captured:
+        request_id = next(self._ids)
+        answer: asyncio.Future[Captured] = asyncio.get_running_loop().create_future()
+        self._waiting[request_id] = answer
+        self._writer.write(_frame((request_id, actor, data, idempotency_key, prepared)))
+        await self._writer.drain()
+        return await answer
+
+    def close(self) -> None:
+        with contextlib.suppress(RuntimeError):  # its event loop has already closed
+            self._task.cancel()
+            self._writer.close()
+
+    async def _answers(self) -> None:
+        try:
+            while True:
+                head = await self._reader.readexactly(HEADER.size)
+                body = await self._reader.readexactly(HEADER.unpack(head)[0])
+                request_id, result, error = pickle.loads(body)  # our own writer sent it
+                self._settle(request_id, result, error)
+        except (asyncio.IncompleteReadError, OSError):
+            self._fail_all()
+
+    def _settle(
+        self, request_id: int, result: Captured | None, error: BaseException | None
+    ) -> None:
+        answer = self._waiting.pop(request_id, None)
+        if answer is None or answer.done():  # its request was cancelled: the lead stays
+            return
+        if error is not None or result is None:
+            answer.set_exception(error or RuntimeError("the capture writer sent no result"))
+        else:
+            answer.set_result(result)
+
+    def _fail_all(self) -> None:
+        self.broken = True
+        waiting, self._waiting = self._waiting, {}
+        for answer in waiting.values():
+            if not answer.done():
+                answer.set_exception(RuntimeError("the capture writer went away; send it again"))
+
+
+# -- started by `forecourt serve` --------------------------------------------------------------
+
+
+def wait_until_listening(address: str, process: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Wait for a writer just started to listen (it warms up first); False if it ended or
+    did not listen in time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if os.path.exists(address):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def socket_address(database: str) -> str:
+    """Where the writer of a SQLite database listens: beside the file when the path is short
+    enough for a Unix socket, else in the temporary directory."""
+    beside = Path(database).resolve().with_name(Path(database).name + "-capture.sock")
+    if len(str(beside)) < 100:
+        return str(beside)
+    return str(Path("/tmp") / f"forecourt-capture-{os.getpid()}.sock")
