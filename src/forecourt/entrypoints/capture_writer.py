@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from forecourt.bootstrap import Container
 from forecourt.kernel.principal import Principal
@@ -55,7 +55,13 @@ ACCEPT_POLL_S = 0.5
 
 def run_writer(container: Container, address: str, *, stop: threading.Event) -> None:
     """Serve captures on the socket `address` until `stop` is set, then write what was queued."""
-    intake = CaptureIntake(container.uow, batching=True, reader_factory=container.reader)
+    replies = _Replies()
+    intake = CaptureIntake(
+        container.uow,
+        batching=True,
+        reader_factory=container.reader,
+        after_replies=replies.send,
+    )
     with contextlib.suppress(FileNotFoundError):
         os.unlink(address)  # left by a writer that died
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -69,7 +75,7 @@ def run_writer(container: Container, address: str, *, stop: threading.Event) -> 
                 connection, _ = server.accept()
                 connection.settimeout(None)
                 threading.Thread(
-                    target=_serve_connection, args=(connection, intake), daemon=True
+                    target=_serve_connection, args=(connection, intake, replies), daemon=True
                 ).start()
     finally:
         server.close()
@@ -78,44 +84,56 @@ def run_writer(container: Container, address: str, *, stop: threading.Event) -> 
         intake.close()
 
 
-def _serve_connection(connection: socket.socket, intake: CaptureIntake) -> None:
-    """Queue every capture a server process sends; answer each as its batch is written."""
-    sending = threading.Lock()
+class _Replies:
+    """The answers of a batch, gathered per connection and sent together once the batch is
+    written: a system call per connection and batch rather than per lead."""
 
-    def answer(request_id: int) -> Callable[[_Waiting], None]:
+    def __init__(self) -> None:
+        self._waiting: dict[socket.socket, list[bytes]] = {}
+        self._lock = threading.Lock()
+
+    def answer(self, connection: socket.socket, request_id: int) -> Callable[[_Waiting], None]:
+        """The reply callback of one capture received on `connection`."""
+
         def on_reply(item: _Waiting) -> None:
             frame = _frame((request_id, item.result, _portable(item.error)))
-            with sending, contextlib.suppress(OSError):  # the server process went away
-                connection.sendall(frame)
+            with self._lock:
+                self._waiting.setdefault(connection, []).append(frame)
 
         return on_reply
 
-    with connection:
+    def send(self) -> None:
+        """Send what each connection is owed (the intake's writer calls this after a batch)."""
+        with self._lock:
+            waiting, self._waiting = self._waiting, {}
+        for connection, frames in waiting.items():
+            with contextlib.suppress(OSError):  # the server process went away
+                connection.sendall(b"".join(frames))
+
+
+def _serve_connection(connection: socket.socket, intake: CaptureIntake, replies: _Replies) -> None:
+    """Queue every capture a server process sends; it is answered once its batch is written."""
+    with connection, connection.makefile("rb") as incoming:
         try:
-            while (body := _receive(connection)) is not None:
+            while (body := _receive(incoming)) is not None:
                 request_id, actor, data, key, prepared = pickle.loads(body)  # from our server
-                intake.submit(actor, data, key, prepared=prepared, on_reply=answer(request_id))
+                answer = replies.answer(connection, request_id)
+                intake.submit(actor, data, key, prepared=prepared, on_reply=answer)
         except Exception:
             # A frame that cannot be read: closing the connection fails the server process's
             # captures in flight at once, where waiting would leave their requests hanging.
             log.exception("capture writer: dropping a connection that sent a broken frame")
 
 
-def _receive(connection: socket.socket) -> bytes | None:
-    """One frame's body, or None when the other side closed the connection."""
-    head = _exactly(connection, HEADER.size)
-    return None if head is None else _exactly(connection, HEADER.unpack(head)[0])
-
-
-def _exactly(connection: socket.socket, size: int) -> bytes | None:
-    chunks, left = [], size
-    while left:
-        chunk = connection.recv(min(left, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
+def _receive(incoming: BinaryIO) -> bytes | None:
+    """One frame's body, or None when the other side closed the connection. Read through a
+    buffer: frames sent together arrive with one system call."""
+    head = incoming.read(HEADER.size)
+    if len(head) < HEADER.size:
+        return None
+    size = HEADER.unpack(head)[0]
+    body = incoming.read(size)
+    return body if len(body) == size else None
 
 
 def _frame(payload: Any) -> bytes:
@@ -199,6 +217,7 @@ class _Channel:
         self._reader, self._writer = reader, writer
         self._ids = itertools.count()
         self._waiting: dict[int, asyncio.Future[Captured]] = {}
+        self._outgoing: list[bytes] = []
         self.broken = False
         self._task = asyncio.get_running_loop().create_task(self._answers())
 
@@ -210,11 +229,17 @@ class _Channel:
         prepared: service.Prepared,
     ) -> Captured:
         request_id = next(self._ids)
-        answer: asyncio.Future[Captured] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[Captured] = loop.create_future()
         self._waiting[request_id] = answer
-        self._writer.write(_frame((request_id, actor, data, idempotency_key, prepared)))
-        await self._writer.drain()
+        self._outgoing.append(_frame((request_id, actor, data, idempotency_key, prepared)))
+        if len(self._outgoing) == 1:  # the requests of this turn of the loop go out together
+            loop.call_soon(self._flush)
         return await answer
+
+    def _flush(self) -> None:
+        frames, self._outgoing = self._outgoing, []
+        self._writer.write(b"".join(frames))
 
     def close(self) -> None:
         with contextlib.suppress(RuntimeError):  # its event loop has already closed

@@ -121,8 +121,10 @@ class CaptureIntake:
         *,
         batching: bool,
         reader_factory: Callable[[Principal], UnitOfWork] | None = None,
+        after_replies: Callable[[], None] | None = None,
     ) -> None:
         self._uow_factory = uow_factory
+        self._after_replies = after_replies
         self._reader_factory = reader_factory or uow_factory
         self._batching = batching
         self._queue: queue.SimpleQueue[_Waiting | None] = queue.SimpleQueue()
@@ -185,6 +187,8 @@ class CaptureIntake:
             finally:
                 for item in batch:
                     item.reply()
+                if self._after_replies is not None:
+                    self._after_replies()  # e.g. send a batch's answers together
 
     def _next_batch(self) -> list[_Waiting] | None:
         """The captures waiting (at least one: it waits for it), or None once closed."""
