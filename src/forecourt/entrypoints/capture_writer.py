@@ -36,11 +36,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from forecourt.bootstrap import Container
-from forecourt.kernel.principal import Principal
+from forecourt.kernel.principal import SYSTEM, Principal
 from forecourt.kernel.uow import UnitOfWork
-from forecourt.lead import service
 from forecourt.lead.incoming import IncomingLead
-from forecourt.lead.intake import CaptureIntake, _Waiting
+from forecourt.lead.intake import CaptureIntake, _Waiting, prepare_together
 from forecourt.lead.schemas import Captured
 
 log = logging.getLogger(__name__)
@@ -178,16 +177,10 @@ class RemoteIntake:
         self, actor: Principal, data: IncomingLead, idempotency_key: str | None = None
     ) -> Captured:
         """Capture one lead as `actor`, as `service.capture_lead` does."""
-        # Prepared on the event loop itself: this process does nothing but serve requests, and
-        # a thread would only take turns with the loop at the interpreter lock.
-        reader = self._reader_factory(actor)
-        prepared = service.prepare_capture(reader, data=data, idempotency_key=idempotency_key)
-        if prepared.earlier is not None:
-            return prepared.earlier
         channel = await self._connected()
         if channel is None:
             return await self._local.capture(actor, data, idempotency_key)
-        return await channel.request(actor, data, idempotency_key, prepared)
+        return await channel.capture(actor, data, idempotency_key)
 
     def close(self) -> None:
         """Close the connection to the writer, and the in-process writer if it was used."""
@@ -206,40 +199,63 @@ class RemoteIntake:
                 except OSError:
                     log.warning("capture writer %s unreachable: capturing here", self._address)
                     return None
-                self._channel = _Channel(reader, writer)
+                self._channel = _Channel(reader, writer, self._reader_factory)
         return self._channel
 
 
 class _Channel:
-    """One server process's connection to the writer: requests out, answers matched back by id."""
+    """One server process's connection to the writer: captures prepared and sent, answers
+    matched back by id.
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    The captures requested in one turn of the event loop are prepared together, on one
+    snapshot (`lead.intake.prepare_together`), and go out in one write. They are prepared on the
+    loop itself: this process does nothing but serve requests, and a thread would only take
+    turns with the loop at the interpreter lock."""
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        reader_factory: Callable[[Principal], UnitOfWork],
+    ) -> None:
         self._reader, self._writer = reader, writer
+        self._reader_factory = reader_factory
         self._ids = itertools.count()
         self._waiting: dict[int, asyncio.Future[Captured]] = {}
-        self._outgoing: list[bytes] = []
+        self._queued: list[tuple[Principal, IncomingLead, str | None, asyncio.Future[Captured]]]
+        self._queued = []
         self.broken = False
         self._task = asyncio.get_running_loop().create_task(self._answers())
 
-    async def request(
-        self,
-        actor: Principal,
-        data: IncomingLead,
-        idempotency_key: str | None,
-        prepared: service.Prepared,
+    async def capture(
+        self, actor: Principal, data: IncomingLead, idempotency_key: str | None
     ) -> Captured:
-        request_id = next(self._ids)
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[Captured] = loop.create_future()
-        self._waiting[request_id] = answer
-        self._outgoing.append(_frame((request_id, actor, data, idempotency_key, prepared)))
-        if len(self._outgoing) == 1:  # the requests of this turn of the loop go out together
-            loop.call_soon(self._flush)
+        self._queued.append((actor, data, idempotency_key, answer))
+        if len(self._queued) == 1:
+            loop.call_soon(self._send_queued)
         return await answer
 
-    def _flush(self) -> None:
-        frames, self._outgoing = self._outgoing, []
-        self._writer.write(b"".join(frames))
+    def _send_queued(self) -> None:
+        queued, self._queued = self._queued, []
+        outcomes = prepare_together(
+            self._reader_factory(SYSTEM), [(actor, data, key) for actor, data, key, _ in queued]
+        )
+        frames = []
+        for (actor, data, key, answer), prepared in zip(queued, outcomes, strict=True):
+            if answer.done():  # the request was cancelled meanwhile
+                continue
+            if isinstance(prepared, Exception):
+                answer.set_exception(prepared)
+            elif prepared.earlier is not None:  # a replay: answered without the writer
+                answer.set_result(prepared.earlier)
+            else:
+                request_id = next(self._ids)
+                self._waiting[request_id] = answer
+                frames.append(_frame((request_id, actor, data, key, prepared)))
+        if frames:
+            self._writer.write(b"".join(frames))
 
     def close(self) -> None:
         with contextlib.suppress(RuntimeError):  # its event loop has already closed

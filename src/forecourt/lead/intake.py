@@ -30,7 +30,7 @@ import asyncio
 import contextlib
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -229,27 +229,37 @@ class CaptureIntake:
     def _prepared(self, batch: list[_Waiting]) -> list[tuple[_Waiting, service.Prepared]]:
         """Prepare the batch's captures on one reader, before the write lock; a replay found is
         answered here, a capture whose preparing failed gets its error. What is left to write."""
-        todo = []
-        reader = self._reader_factory(SYSTEM)
-        with reader:
-            for item in batch:
-                if item.prepared is not None:
-                    todo.append((item, item.prepared))
-                    continue
-                try:
-                    prepared = service.prepare_capture(
-                        reader.for_actor(item.actor),
-                        data=item.data,
-                        idempotency_key=item.idempotency_key,
-                    )
-                except Exception as exc:  # this lead's own failure: the others go on
-                    item.error = exc
-                    continue
-                if prepared.earlier is not None:
-                    item.result = prepared.earlier
-                else:
-                    todo.append((item, prepared))
+        todo = [(item, item.prepared) for item in batch if item.prepared is not None]
+        fresh = [item for item in batch if item.prepared is None]
+        outcomes = prepare_together(
+            self._reader_factory(SYSTEM),
+            [(item.actor, item.data, item.idempotency_key) for item in fresh],
+        )
+        for item, prepared in zip(fresh, outcomes, strict=True):
+            if isinstance(prepared, BaseException):
+                item.error = prepared
+            elif prepared.earlier is not None:
+                item.result = prepared.earlier
+            else:
+                todo.append((item, prepared))
         return todo
+
+
+def prepare_together(
+    reader: UnitOfWork, captures: Sequence[tuple[Principal, IncomingLead, str | None]]
+) -> list[service.Prepared | Exception]:
+    """Prepare captures (actor, lead, idempotency key) on one reader, one snapshot for them all:
+    a read transaction costs its start, and on SQLite re-reading the pages other processes
+    changed since the last one. Each capture's preparation, or the error it alone met."""
+    outcomes: list[service.Prepared | Exception] = []
+    with reader:
+        for actor, data, key in captures:
+            try:
+                joined = reader.for_actor(actor)
+                outcomes.append(service.prepare_capture(joined, data=data, idempotency_key=key))
+            except Exception as exc:  # this lead's own failure: the others go on
+                outcomes.append(exc)
+    return outcomes
 
 
 def _capture_one(uow: UnitOfWork, item: _Waiting, prepared: service.Prepared) -> None:
