@@ -253,14 +253,19 @@ def active_models(session: Session) -> Sequence[StoredMatchModel]:
     return session.scalars(select(StoredMatchModel).where(StoredMatchModel.active.is_(True))).all()
 
 
+# Asked whenever a capture finds rival customers for one person: db.direct.
+_OPEN_QUESTIONS = Direct(
+    select(MatchReview.candidate_customer_id)
+    .join(SourceIdentity, MatchReview.identity_id == SourceIdentity.id)
+    .where(
+        SourceIdentity.customer_id == bindparam("customer_id"),
+        MatchReview.status == bindparam("status"),
+    )
+)
+
+
 def open_questions(session: Session, customer_id: uuid.UUID) -> set[uuid.UUID]:
     """The customers that open reviews of this customer's identities ask about."""
-    stmt = (
-        select(MatchReview.candidate_customer_id)
-        .join(SourceIdentity, MatchReview.identity_id == SourceIdentity.id)
-        .where(
-            SourceIdentity.customer_id == customer_id,
-            MatchReview.status == "open",
-        )
-    )
-    return set(session.scalars(stmt))
+    values = {"customer_id": customer_id, "status": "open"}
+    rows = _OPEN_QUESTIONS.fetch_all(session.connection(), values)
+    return {candidate for (candidate,) in rows}

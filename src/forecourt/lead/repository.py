@@ -88,17 +88,23 @@ def get_for_update(session: Session, lead_id: uuid.UUID) -> Lead | None:
     return session.get(Lead, lead_id, with_for_update=True, populate_existing=True)
 
 
+# Run for every lead linked to a known customer (its score and relationships): db.direct.
+_CUSTOMER_HISTORY = Direct(
+    select(Lead.dealer_id, Lead.status)
+    .where(Lead.customer_id == bindparam("customer_id"), Lead.id != bindparam("lead_id"))
+    .order_by(Lead.received_at.desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))  # named: SQLite's dialect would add an offset of its own
+)
+
+
 def customer_history(
     session: Session, customer_id: uuid.UUID, lead_id: uuid.UUID, limit: int = 20
 ) -> list[tuple[uuid.UUID | None, str]]:
     """(dealer, status) of the customer's other leads, newest first."""
-    query = (
-        select(Lead.dealer_id, Lead.status)
-        .where(Lead.customer_id == customer_id, Lead.id != lead_id)
-        .order_by(Lead.received_at.desc())
-        .limit(limit)
-    )
-    return [(dealer_id, status) for dealer_id, status in core(session).execute(query)]
+    values = {"customer_id": customer_id, "lead_id": lead_id, "limit": limit, "offset": 0}
+    rows = _CUSTOMER_HISTORY.fetch_all(core(session), values)
+    return [(dealer_id, status) for dealer_id, status in rows]
 
 
 def tried_dealers(session: Session, lead_id: uuid.UUID) -> set[uuid.UUID]:
