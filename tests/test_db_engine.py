@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from forecourt.db import writer_lock
+from forecourt.db import checkpoint, writer_lock
 from forecourt.db.bulk import indexes_built_after, loading_connection
 from forecourt.db.engine import make_engine, make_session_factory
 
@@ -215,3 +215,42 @@ def test_a_failed_load_keeps_the_indexes_it_had_dropped(tmp_path: Path) -> None:
         assert _indexes(conn) == before
         assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 0
     engine.dispose()
+
+
+def test_the_log_starts_over_under_steady_reads_and_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A PASSIVE checkpoint alone never starts the log over while somebody is always reading:
+    # here 20 MB are written past readers that never stop, and the log must stay near the bound.
+    monkeypatch.setattr(checkpoint, "INTERVAL_S", 0.02)
+    monkeypatch.setattr(checkpoint, "RESTART_BYTES", 512 * 1024)
+    database = tmp_path / "steady.db"
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.begin() as setup:
+        setup.execute(text("CREATE TABLE t (n INTEGER, body BLOB)"))
+    reading, stop = make_session_factory(engine, read_only=True), threading.Event()
+
+    def read_forever() -> None:
+        while not stop.is_set():
+            with reading() as session:
+                session.execute(text("SELECT count(*) FROM t")).scalar_one()
+                time.sleep(0.02)  # a snapshot held open, as a request's is: they overlap
+
+    readers = [threading.Thread(target=read_forever) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+        time.sleep(0.005)
+    largest = 0
+    try:
+        for batch in range(100):
+            with engine.begin() as connection:
+                rows = [{"n": batch, "body": bytes(4000)} for _ in range(50)]
+                connection.execute(text("INSERT INTO t VALUES (:n, :body)"), rows)
+            largest = max(largest, (tmp_path / "steady.db-wal").stat().st_size)
+            time.sleep(0.005)
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
+        engine.dispose()
+    assert largest < 8 * 1024 * 1024  # against the 20 MB written

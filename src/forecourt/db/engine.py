@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from forecourt.db import writer_lock
+from forecourt.db import checkpoint, writer_lock
 from forecourt.db.checkpoint import ensure_checkpointer
 
 SQLITE_BEGIN = "forecourt_sqlite_begin"
@@ -62,6 +62,8 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA mmap_size=2147418112")
     # Checkpoints run on a background thread (db/checkpoint.py), not inside a request's commit.
     cursor.execute("PRAGMA wal_autocheckpoint=0")
+    # When the log starts over, its file is cut back to this size, and the blocks kept reused.
+    cursor.execute(f"PRAGMA journal_size_limit={checkpoint.RESTART_BYTES}")
     cursor.close()
 
 
