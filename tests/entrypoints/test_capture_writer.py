@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from forecourt.dealer import service as dealer
 from forecourt.entrypoints.capture_writer import (
     HEADER,
     RemoteIntake,
+    _portable,
     run_writer,
     socket_address,
 )
@@ -122,12 +123,18 @@ def test_captures_sent_together_are_written_by_the_writer_each_with_its_answer(
     assert stored(front, sources) == 12
 
 
+@pytest.mark.parametrize("together", [False, True], ids=["later", "at-once"])
 def test_a_lead_sent_again_is_answered_with_the_first_capture(
-    writer: str, front: Container
+    writer: str, front: Container, together: bool
 ) -> None:
+    # Later, preparing finds the first capture. At once, the two may be prepared together, when
+    # neither finds the other and the writer's unique constraint does.
     source = f"again-{uuid.uuid4().hex[:8]}"
-    (first,) = capture_all(remote(front, writer), [lead(source)])
-    (second,) = capture_all(remote(front, writer), [lead(source)])
+    if together:
+        first, second = capture_all(remote(front, writer), [lead(source), lead(source)])
+    else:
+        (first,) = capture_all(remote(front, writer), [lead(source)])
+        (second,) = capture_all(remote(front, writer), [lead(source)])
     assert first.created
     assert not second.created
     assert second.lead.id == first.lead.id
@@ -184,8 +191,9 @@ def test_without_a_writer_a_server_process_captures_in_process(
 
 def test_the_socket_lies_beside_the_database_unless_its_path_is_too_long(tmp_path: Path) -> None:
     assert socket_address(str(tmp_path / "f.db")) == str(tmp_path / "f.db-capture.sock")
-    deep = tmp_path / ("d" * 120) / "f.db"
-    assert socket_address(str(deep)).startswith("/tmp/forecourt-capture-")
+    deep = Path(socket_address(str(tmp_path / ("d" * 120) / "f.db")))
+    assert deep.parent.name.startswith("forecourt-capture-")
+    assert deep.parent.stat().st_mode & 0o777 == 0o700  # a directory only its owner enters
 
 
 def test_a_broken_frame_closes_its_connection_instead_of_leaving_it_waiting(writer: str) -> None:
@@ -196,20 +204,49 @@ def test_a_broken_frame_closes_its_connection_instead_of_leaving_it_waiting(writ
         assert sender.recv(1) == b""  # closed by the writer
 
 
-def test_captures_in_flight_fail_when_the_writer_goes_away(
-    front: Container, tmp_path: Path
-) -> None:
-    address = str(tmp_path / "vanishing.sock")
+def capture_with_a_writer_that(
+    front: Container, address: str, behaves: Callable[[socket.socket], None]
+) -> Any:
+    """One capture sent to a stand-in writer that `behaves` with the connection it accepts;
+    the capture's answer or error."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
         server.bind(address)
         server.listen()
 
-        def take_one_and_vanish() -> None:
+        def accept() -> None:
             connection, _ = server.accept()
-            connection.recv(1 << 16)  # the capture arrives, then the writer is gone
+            behaves(connection)
             connection.close()
 
-        threading.Thread(target=take_one_and_vanish, daemon=True).start()
-        (error,) = capture_all(remote(front, address), [lead(f"lost-{uuid.uuid4().hex[:8]}")])
+        threading.Thread(target=accept, daemon=True).start()
+        (answer,) = capture_all(remote(front, address), [lead(f"lost-{uuid.uuid4().hex[:8]}")])
+        return answer
+
+
+def test_captures_in_flight_fail_when_the_writer_goes_away(
+    front: Container, tmp_path: Path
+) -> None:
+    def take_one_and_vanish(connection: socket.socket) -> None:
+        connection.recv(1 << 16)  # the capture arrives, then the writer is gone
+
+    error = capture_with_a_writer_that(front, str(tmp_path / "w.sock"), take_one_and_vanish)
     assert isinstance(error, RuntimeError)
     assert "send it again" in str(error)
+
+
+def test_a_writer_that_hangs_up_at_once_fails_the_capture_instead_of_leaving_it_waiting(
+    front: Container, tmp_path: Path
+) -> None:
+    error = capture_with_a_writer_that(front, str(tmp_path / "w.sock"), lambda _: None)
+    assert isinstance(error, RuntimeError)
+
+
+def test_an_error_that_cannot_cross_to_the_server_process_goes_as_its_text() -> None:
+    class Unpicklable(Exception):
+        def __reduce__(self) -> Any:
+            raise TypeError("not today")
+
+    assert isinstance(_portable(InvalidInput("bad", field="phone")), InvalidInput)
+    sent = _portable(Unpicklable("the disk is full"))
+    assert isinstance(sent, RuntimeError)
+    assert "Unpicklable: the disk is full" in str(sent)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection
 from tests.conftest import table_count
 
-from forecourt.customer import curation, repository
+from forecourt.customer import curation, model_store, repository
 from forecourt.customer import service as customers
 from forecourt.kernel.errors import InvalidInput
 from forecourt.kernel.uow import UnitOfWork
@@ -416,3 +417,39 @@ def test_a_replay_that_arrived_after_preparing_meets_the_unique_source_id(
     assert not again.created
     assert again.lead.id == first.lead.id
     assert table_count(connection, "lead") == 1
+
+
+def test_a_capture_prepared_under_another_model_is_decided_again(
+    uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = leads.capture_lead(uow, data=returning("first", channel="dealer"))
+    prepared = leads.prepare_capture(uow, data=returning("second"))
+    trained = replace(model_store.active(uow.session), version="trained-meanwhile")
+    monkeypatch.setattr(model_store, "active", lambda _session: trained)
+    decided: list[str] = []
+    real = customers.resolve
+
+    def counting(model: Any, *args: Any, **kwargs: Any) -> Any:
+        decided.append(model.version)
+        return real(model, *args, **kwargs)
+
+    monkeypatch.setattr(customers, "resolve", counting)
+    again = write_prepared(uow, returning("second"), prepared)
+    assert decided == ["trained-meanwhile"]
+    assert again.lead.customer_id == first.lead.customer_id
+
+
+def test_a_plan_whose_decision_consulted_open_reviews_is_not_kept(
+    uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reviews change without touching candidate rows: such a decision is taken again.
+    real = customers.resolve
+
+    def asking(*args: Any, questions: Any, **kwargs: Any) -> Any:
+        questions("01a245f6-0000-7000-8000-000000000000")
+        return real(*args, questions=questions, **kwargs)
+
+    person = leads.prepare_capture(uow, data=returning("plain")).person
+    assert customers.plan_person(uow, person=person).decision is not None
+    monkeypatch.setattr(customers, "resolve", asking)
+    assert customers.plan_person(uow, person=person).decision is None

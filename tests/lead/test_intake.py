@@ -15,7 +15,7 @@ from forecourt.bootstrap import Container
 from forecourt.kernel.principal import SYSTEM
 from forecourt.lead import intake, service
 from forecourt.lead.incoming import IncomingLead
-from forecourt.lead.intake import CaptureIntake, _Waiting
+from forecourt.lead.intake import CaptureIntake, Waiting
 
 
 def lead(source_id: str, **fields: Any) -> IncomingLead:
@@ -44,7 +44,7 @@ def recording_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     sizes: list[int] = []
     real = CaptureIntake._write
 
-    def recording(self: CaptureIntake, batch: list[_Waiting]) -> None:
+    def recording(self: CaptureIntake, batch: list[Waiting]) -> None:
         sizes.append(len(batch))
         real(self, batch)
 
@@ -77,7 +77,7 @@ def test_a_failing_lead_loses_nothing_else_of_its_batch(
         return answer
 
     monkeypatch.setattr(service, "_capture", failing)
-    batch = [_Waiting(SYSTEM, lead(s), None) for s in ("good-1", "bad", "good-2")]
+    batch = [Waiting(SYSTEM, lead(s), None) for s in ("good-1", "bad", "good-2")]
     CaptureIntake(container.uow, batching=True)._write(batch)
     assert [item.done for item in batch] == [True, True, True]
     assert isinstance(batch[1].error, RuntimeError)
@@ -88,7 +88,7 @@ def test_a_failing_lead_loses_nothing_else_of_its_batch(
     assert table_count(connection, "outbox") == kept  # none of the failed lead's events
 
 
-def _events_of(item: _Waiting) -> int:
+def _events_of(item: Waiting) -> int:
     # lead.captured, and lead.assigned with lead.status_changed when a dealer took it, or the
     # status change to unassigned when none could.
     return 3 if item.outcome().lead.dealer_id else 2
@@ -97,7 +97,7 @@ def _events_of(item: _Waiting) -> int:
 def test_the_same_lead_twice_in_one_batch_is_stored_once(
     container: Container, connection: Connection
 ) -> None:
-    batch = [_Waiting(SYSTEM, lead("twice"), None) for _ in range(2)]
+    batch = [Waiting(SYSTEM, lead("twice"), None) for _ in range(2)]
     CaptureIntake(container.uow, batching=True)._write(batch)
     first, second = batch[0].outcome(), batch[1].outcome()
     assert first.created

@@ -85,7 +85,8 @@ def _planned(
     uow: UnitOfWork, plan: PersonPlan | None, found: list[tuple[Any, ...]]
 ) -> Resolution | None:
     """The plan's decision if it still holds: nothing it was taken on has changed since."""
-    if plan is None or plan.decision is None or plan.found != found:
+    # Compared as sets: the statement has no order, and rows in another order are the same.
+    if plan is None or plan.decision is None or set(plan.found) != set(found):
         return None
     if plan.decision.model_version != model_store.active(uow.session).version:
         return None

@@ -59,7 +59,9 @@ def _run(path: Path) -> None:
     log = path.with_name(path.name + "-wal")
     while True:  # a daemon thread: it lives as long as the process
         time.sleep(INTERVAL_S)
-        with contextlib.suppress(sqlite3.Error):  # a busy or missing file: try again later
+        # A busy or missing file, a lock not had: try again later. Nothing may end this thread,
+        # the only one that checkpoints this file in this process.
+        with contextlib.suppress(Exception):
             connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             if _size(log) > RESTART_BYTES:
                 _restart(connection, path)

@@ -14,8 +14,10 @@ again.
 On the wire, over a Unix socket that only its owner may open: frames of a 4-byte length and a
 pickle, (request id, actor, lead, idempotency key, prepared) one way and (request id, result,
 error) the other. A server process that cannot reach the writer captures in process instead
-(`lead.intake` on its own thread); if the writer goes away with captures in flight, they fail
-and may be sent again: (channel, source id) and Idempotency-Key make that safe.
+(`lead.intake` on its own thread). If the writer goes away with captures in flight, or does
+not answer within `ANSWER_WAIT_S`, they fail: one may have been written all the same, so sending
+it again is safe for a lead with a source id or an Idempotency-Key, which then gets the first
+capture back, and may store a second lead for one with neither.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import pickle
 import socket
 import struct
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -39,7 +42,7 @@ from forecourt.bootstrap import Container
 from forecourt.kernel.principal import SYSTEM, Principal
 from forecourt.kernel.uow import UnitOfWork
 from forecourt.lead.incoming import IncomingLead
-from forecourt.lead.intake import CaptureIntake, _Waiting, prepare_together
+from forecourt.lead.intake import CaptureIntake, Waiting, prepare_together
 from forecourt.lead.schemas import Captured
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,8 @@ log = logging.getLogger(__name__)
 HEADER = struct.Struct(">I")
 ACCEPT_POLL_S = 0.5
 """How often the writer looks whether it was told to stop while nobody connects."""
+ANSWER_WAIT_S = 60.0
+"""How long a request waits for the writer's answer before it fails rather than hang."""
 
 
 # -- the writer process ------------------------------------------------------------------------
@@ -65,9 +70,12 @@ def run_writer(container: Container, address: str, *, stop: threading.Event) -> 
         os.unlink(address)  # left by a writer that died
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        server.bind(address)
-        os.chmod(address, 0o600)  # the frames are pickles: only our own processes may send them
+        # Bound and listening under another name first: a server process that finds the
+        # address can connect at once (`wait_until_listening` waits for the name).
+        server.bind(address + ".new")
+        os.chmod(address + ".new", 0o600)  # the frames are pickles: only our own may send them
         server.listen()
+        os.rename(address + ".new", address)
         server.settimeout(ACCEPT_POLL_S)
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
@@ -88,23 +96,21 @@ class _Replies:
     written: a system call per connection and batch rather than per lead."""
 
     def __init__(self) -> None:
+        # Filled and sent by the intake's one writer thread only.
         self._waiting: dict[socket.socket, list[bytes]] = {}
-        self._lock = threading.Lock()
 
-    def answer(self, connection: socket.socket, request_id: int) -> Callable[[_Waiting], None]:
+    def answer(self, connection: socket.socket, request_id: int) -> Callable[[Waiting], None]:
         """The reply callback of one capture received on `connection`."""
 
-        def on_reply(item: _Waiting) -> None:
+        def on_reply(item: Waiting) -> None:
             frame = _frame((request_id, item.result, _portable(item.error)))
-            with self._lock:
-                self._waiting.setdefault(connection, []).append(frame)
+            self._waiting.setdefault(connection, []).append(frame)
 
         return on_reply
 
     def send(self) -> None:
         """Send what each connection is owed (the intake's writer calls this after a batch)."""
-        with self._lock:
-            waiting, self._waiting = self._waiting, {}
+        waiting, self._waiting = self._waiting, {}
         for connection, frames in waiting.items():
             with contextlib.suppress(OSError):  # the server process went away
                 connection.sendall(b"".join(frames))
@@ -235,10 +241,29 @@ class _Channel:
         self._queued.append((actor, data, idempotency_key, answer))
         if len(self._queued) == 1:
             loop.call_soon(self._send_queued)
-        return await answer
+        try:
+            return await asyncio.wait_for(answer, ANSWER_WAIT_S)
+        except TimeoutError:
+            raise RuntimeError("the capture writer did not answer in time") from None
 
     def _send_queued(self) -> None:
         queued, self._queued = self._queued, []
+        try:
+            frames = self._frames(queued)
+            if self.broken:  # the writer went away meanwhile: nobody would answer
+                self._fail_all()
+            elif frames:
+                self._writer.write(b"".join(frames))
+        except Exception as exc:  # whatever went wrong, every request gets an answer
+            for *_, answer in queued:
+                if not answer.done():
+                    answer.set_exception(exc)
+
+    def _frames(
+        self, queued: list[tuple[Principal, IncomingLead, str | None, asyncio.Future[Captured]]]
+    ) -> list[bytes]:
+        """Prepare the queued captures together; answer replays and failures at once, and
+        register the rest to be answered by the writer. Their frames."""
         outcomes = prepare_together(
             self._reader_factory(SYSTEM), [(actor, data, key) for actor, data, key, _ in queued]
         )
@@ -254,8 +279,7 @@ class _Channel:
                 request_id = next(self._ids)
                 self._waiting[request_id] = answer
                 frames.append(_frame((request_id, actor, data, key, prepared)))
-        if frames:
-            self._writer.write(b"".join(frames))
+        return frames
 
     def close(self) -> None:
         with contextlib.suppress(RuntimeError):  # its event loop has already closed
@@ -270,6 +294,10 @@ class _Channel:
                 request_id, result, error = pickle.loads(body)  # our own writer sent it
                 self._settle(request_id, result, error)
         except (asyncio.IncompleteReadError, OSError):
+            pass  # the writer went away
+        except Exception:
+            log.exception("capture writer: an answer that cannot be read; reconnecting")
+        finally:  # however this ended, nothing more will be answered on this connection
             self._fail_all()
 
     def _settle(
@@ -307,8 +335,9 @@ def wait_until_listening(address: str, process: subprocess.Popen[bytes], timeout
 
 def socket_address(database: str) -> str:
     """Where the writer of a SQLite database listens: beside the file when the path is short
-    enough for a Unix socket, else in the temporary directory."""
+    enough for a Unix socket, else in a new private temporary directory."""
     beside = Path(database).resolve().with_name(Path(database).name + "-capture.sock")
     if len(str(beside)) < 100:
         return str(beside)
-    return str(Path("/tmp") / f"forecourt-capture-{os.getpid()}.sock")
+    private = tempfile.mkdtemp(prefix="forecourt-capture-")  # only its owner may enter
+    return str(Path(private) / "capture.sock")

@@ -216,6 +216,8 @@ def serve(
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
     writer = _start_capture_writer() if capture_writer else None
+    if writer is None:  # not one inherited from the environment or .env either
+        os.environ["FORECOURT_CAPTURE_WRITER"] = ""
     try:
         uvicorn.run(
             "forecourt.entrypoints.app:app_from_environment",
@@ -244,7 +246,9 @@ def _start_capture_writer() -> subprocess.Popen[bytes] | None:
     command = [sys.executable, "-m", "forecourt.entrypoints.cli", "capture-writer"]
     with contextlib.suppress(FileNotFoundError):
         os.unlink(address)  # left by a writer that died: the new one is ready when it is back
-    writer = subprocess.Popen([*command, "--socket", address])
+    # A session of its own: Ctrl-C reaches the server, which drains its requests, and only
+    # then is the writer stopped (by `serve`, or when it sees `serve` gone).
+    writer = subprocess.Popen([*command, "--socket", address], start_new_session=True)
     if capture_writer_module.wait_until_listening(address, writer, timeout=120):
         os.environ["FORECOURT_CAPTURE_WRITER"] = address
     else:  # the server captures in process, as it would without a writer

@@ -11,8 +11,9 @@ savepoint (a lead that fails loses nothing else), commit once, and answer each r
 own result or error. Events go out after that one commit, as always. A capture that finds
 nobody else waiting is written at once, alone.
 
-The lock is thus held for the writing, not for the reading and deciding before it: with several
-server processes (`forecourt serve --workers N`), one prepares its batch while another writes.
+The lock is thus held for the writing, not for the reading and deciding before it. With a
+capture writer process (`entrypoints.capture_writer`), the server prepares and the writer only
+writes: the captures it receives come prepared.
 
 Why a writer thread rather than a thread per request: Python runs one thread at a time, so
 sixteen request threads waiting their turn at the interpreter lock added CPU to every capture
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -54,16 +56,18 @@ class Intake(Protocol):
         ...
 
     def close(self) -> None:
-        """Write what was handed over, then stop."""
+        """Stop taking captures (those already handed over are written, or fail)."""
         ...
 
+
+log = logging.getLogger(__name__)
 
 MAX_BATCH = 8
 """At most this many captures share a transaction: a bound on how long the last one waits."""
 
 
 @dataclass
-class _Waiting:
+class Waiting:
     """One capture in the queue, what became of it, and where its request awaits the answer."""
 
     actor: Principal
@@ -74,7 +78,7 @@ class _Waiting:
     error: BaseException | None = None
     prepared: service.Prepared | None = None
     """Worked out by the sender already (another process, `entrypoints.capture_writer`)."""
-    on_reply: Callable[[_Waiting], None] | None = None
+    on_reply: Callable[[Waiting], None] | None = None
     """Called with the outcome, for a sender that awaits it on no event loop of this process."""
 
     @property
@@ -89,7 +93,8 @@ class _Waiting:
         return self.result
 
     def reply(self) -> None:
-        """Hand the outcome to the awaiting request, on its own event loop."""
+        """Hand the outcome over: to `on_reply`, and to the awaiting request on its own event
+        loop."""
         if self.on_reply is not None:
             self.on_reply(self)
         if self.answer is None:
@@ -99,7 +104,7 @@ class _Waiting:
             self.answer.get_loop().call_soon_threadsafe(_settle, self.answer, self)
 
 
-def _settle(answer: asyncio.Future[Captured], item: _Waiting) -> None:
+def _settle(answer: asyncio.Future[Captured], item: Waiting) -> None:
     if answer.done():  # the request was cancelled (its client went away): the lead stays
         return
     if item.error is not None:
@@ -127,9 +132,10 @@ class CaptureIntake:
         self._after_replies = after_replies
         self._reader_factory = reader_factory or uow_factory
         self._batching = batching
-        self._queue: queue.SimpleQueue[_Waiting | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Waiting | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     async def capture(
         self, actor: Principal, data: IncomingLead, idempotency_key: str | None = None
@@ -140,7 +146,7 @@ class CaptureIntake:
             return await run_in_threadpool(self._alone, actor, data, idempotency_key)
         answer: asyncio.Future[Captured] = asyncio.get_running_loop().create_future()
         self._start_writer()
-        self._queue.put(_Waiting(actor, data, idempotency_key, answer))
+        self._queue.put(Waiting(actor, data, idempotency_key, answer))
         return await answer
 
     def submit(
@@ -150,18 +156,22 @@ class CaptureIntake:
         idempotency_key: str | None,
         *,
         prepared: service.Prepared,
-        on_reply: Callable[[_Waiting], None],
+        on_reply: Callable[[Waiting], None],
     ) -> None:
         """Queue a capture prepared elsewhere for the writer's next batch; `on_reply` gets its
-        outcome, on the writer's thread (SQLite only)."""
+        outcome, on the writer's thread (SQLite only). Once closed, at once: an error."""
+        item = Waiting(actor, data, idempotency_key, prepared=prepared, on_reply=on_reply)
+        if self._closed:
+            item.error = RuntimeError("the capture writer is stopping; send it again")
+            item.reply()
+            return
         self._start_writer()
-        self._queue.put(
-            _Waiting(actor, data, idempotency_key, prepared=prepared, on_reply=on_reply)
-        )
+        self._queue.put(item)
 
     def close(self) -> None:
         """Let the writer finish the captures already queued, then end."""
         with self._lock:
+            self._closed = True
             writer, self._writer = self._writer, None
         if writer is not None:
             self._queue.put(_STOP)
@@ -185,12 +195,23 @@ class CaptureIntake:
             try:
                 self._write(batch)
             finally:
-                for item in batch:
-                    item.reply()
-                if self._after_replies is not None:
-                    self._after_replies()  # e.g. send a batch's answers together
+                self._reply(batch)
 
-    def _next_batch(self) -> list[_Waiting] | None:
+    def _reply(self, batch: list[Waiting]) -> None:
+        """Answer every capture of a batch; a reply that fails costs no other its answer, and
+        never the writer its thread."""
+        for item in batch:
+            try:
+                item.reply()
+            except Exception:
+                log.exception("a capture's answer could not be handed over")
+        if self._after_replies is not None:
+            try:
+                self._after_replies()  # e.g. send a batch's answers together
+            except Exception:
+                log.exception("a batch's answers could not be sent")
+
+    def _next_batch(self) -> list[Waiting] | None:
         """The captures waiting (at least one: it waits for it), or None once closed."""
         first = self._queue.get()
         if first is _STOP:
@@ -207,8 +228,8 @@ class CaptureIntake:
             batch.append(item)
         return batch
 
-    def _write(self, batch: list[_Waiting]) -> None:
-        todo: list[tuple[_Waiting, service.Prepared]] = []
+    def _write(self, batch: list[Waiting]) -> None:
+        todo: list[tuple[Waiting, service.Prepared]] = []
         try:
             todo = self._prepared(batch)
             if not todo:
@@ -219,14 +240,16 @@ class CaptureIntake:
                     _capture_one(uow, item, prepared)
                 uow.commit()
         except Exception as exc:  # no transaction, or the commit failed: nothing was kept
-            for item in batch if not todo else [item for item, _ in todo]:
+            # Replays answered while preparing keep their answers; the rest get the error.
+            unwritten = [item for item, _ in todo] if todo else batch
+            for item in unwritten:
                 item.result, item.error = None, item.error or exc
         finally:
             for item in batch:
                 if not item.done:  # interrupted before its turn
                     item.error = RuntimeError("the capture was interrupted; send it again")
 
-    def _prepared(self, batch: list[_Waiting]) -> list[tuple[_Waiting, service.Prepared]]:
+    def _prepared(self, batch: list[Waiting]) -> list[tuple[Waiting, service.Prepared]]:
         """Prepare the batch's captures on one reader, before the write lock; a replay found is
         answered here, a capture whose preparing failed gets its error. What is left to write."""
         todo = [(item, item.prepared) for item in batch if item.prepared is not None]
@@ -262,7 +285,7 @@ def prepare_together(
     return outcomes
 
 
-def _capture_one(uow: UnitOfWork, item: _Waiting, prepared: service.Prepared) -> None:
+def _capture_one(uow: UnitOfWork, item: Waiting, prepared: service.Prepared) -> None:
     try:
         joined = uow.for_actor(item.actor)
         item.result = service.capture_joined(

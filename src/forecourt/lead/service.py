@@ -52,8 +52,11 @@ def prepare_capture(
     reader: UnitOfWork, *, data: IncomingLead, idempotency_key: str | None = None
 ) -> Prepared:
     """Everything of a capture that only reads, done before the write transaction: on SQLite
-    captures write one at a time, and what is done here does not hold the others up. Nothing
-    read here is trusted blindly: `capture_joined` checks it again as it writes."""
+    captures write one at a time, and what is done here does not hold the others up.
+    `capture_joined` checks the resolution again as it writes, and a replay that slipped in
+    meets the unique constraints; the campaign credit is taken as read (campaigns are
+    reference data, and a lead credited a moment before a campaign changed is what a
+    capture a moment earlier would have been)."""
     person = _normalised(data)
     with reader:
         earlier = _earlier(reader, data, idempotency_key)
