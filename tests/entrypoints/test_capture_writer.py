@@ -22,10 +22,12 @@ from forecourt.bootstrap import Container, bootstrap
 from forecourt.campaign import service as campaign
 from forecourt.config import Settings
 from forecourt.dealer import service as dealer
+from forecourt.entrypoints import capture_writer
 from forecourt.entrypoints.capture_writer import (
     HEADER,
     RemoteIntake,
     _portable,
+    _send_or_drop,
     run_writer,
     socket_address,
 )
@@ -250,3 +252,16 @@ def test_an_error_that_cannot_cross_to_the_server_process_goes_as_its_text() -> 
     sent = _portable(Unpicklable("the disk is full"))
     assert isinstance(sent, RuntimeError)
     assert "Unpicklable: the disk is full" in str(sent)
+
+
+def test_a_server_process_that_reads_nothing_loses_its_connection_and_holds_up_nobody(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(capture_writer, "SEND_WAIT_S", 0.1)
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        started = time.monotonic()
+        _send_or_drop(ours, bytes(16 * 1024 * 1024))  # far more than the socket buffers hold
+        assert time.monotonic() - started < 5
+        with pytest.raises(BrokenPipeError):
+            ours.send(b"more")  # the connection was shut down

@@ -28,6 +28,7 @@ import itertools
 import logging
 import os
 import pickle
+import select
 import socket
 import struct
 import subprocess
@@ -50,6 +51,8 @@ log = logging.getLogger(__name__)
 HEADER = struct.Struct(">I")
 ACCEPT_POLL_S = 0.5
 """How often the writer looks whether it was told to stop while nobody connects."""
+SEND_WAIT_S = 1.0
+"""How long the writer waits for a server process to take its answers (module docstring)."""
 ANSWER_WAIT_S = 60.0
 """How long a request waits for the writer's answer before it fails rather than hang."""
 
@@ -112,8 +115,26 @@ class _Replies:
         """Send what each connection is owed (the intake's writer calls this after a batch)."""
         waiting, self._waiting = self._waiting, {}
         for connection, frames in waiting.items():
-            with contextlib.suppress(OSError):  # the server process went away
-                connection.sendall(b"".join(frames))
+            _send_or_drop(connection, b"".join(frames))
+
+
+def _send_or_drop(connection: socket.socket, data: bytes) -> None:
+    """Send without blocking the writer for long: a server process that reads nothing for
+    `SEND_WAIT_S` loses its connection (its captures in flight fail there, and it connects
+    again), rather than hold up the captures of every other one."""
+    deadline = time.monotonic() + SEND_WAIT_S
+    view = memoryview(data)
+    try:
+        while view:
+            try:
+                view = view[connection.send(view, socket.MSG_DONTWAIT) :]
+            except BlockingIOError:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([], [connection], [], left)[1]:
+                    connection.shutdown(socket.SHUT_RDWR)
+                    return
+    except OSError:  # the server process went away
+        return
 
 
 def _serve_connection(connection: socket.socket, intake: CaptureIntake, replies: _Replies) -> None:
