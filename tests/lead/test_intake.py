@@ -88,6 +88,46 @@ def test_a_failing_lead_loses_nothing_else_of_its_batch(
     assert table_count(connection, "outbox") == kept  # none of the failed lead's events
 
 
+def recording_savepoints(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The source id of every capture written in a savepoint of its own from now on."""
+    guarded: list[str] = []
+    real = service.capture_joined
+
+    def recording(uow: Any, *, data: IncomingLead, **rest: Any) -> Any:
+        if rest.get("guarded", True):
+            guarded.append(str(data.source_id))
+        return real(uow, data=data, **rest)
+
+    monkeypatch.setattr(service, "capture_joined", recording)
+    return guarded
+
+
+def test_a_batch_that_fails_nowhere_is_written_without_savepoints(
+    container: Container, connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    guarded = recording_savepoints(monkeypatch)
+    batch = [Waiting(SYSTEM, lead(s), None) for s in ("plain-1", "plain-2", "plain-3")]
+    CaptureIntake(container.uow, batching=True)._write(batch)
+    assert all(item.outcome().created for item in batch)
+    assert guarded == []
+    assert table_count(connection, "lead") == 3
+
+
+def test_a_batch_with_a_failing_lead_is_written_again_each_in_its_savepoint(
+    container: Container, connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    guarded = recording_savepoints(monkeypatch)
+    batch = [Waiting(SYSTEM, lead(s), None) for s in ("again-1", "again-2")]
+    batch.append(Waiting(SYSTEM, lead("again-1"), None))  # a replay inside the batch
+    CaptureIntake(container.uow, batching=True)._write(batch)
+    assert guarded == ["again-1", "again-2", "again-1"]
+    assert [item.outcome().created for item in batch] == [True, True, False]
+    assert batch[2].outcome().lead.id == batch[0].outcome().lead.id
+    assert table_count(connection, "lead") == 2
+    kept = _events_of(batch[0]) + _events_of(batch[1])
+    assert table_count(connection, "outbox") == kept  # the first try's events went with it
+
+
 def _events_of(item: Waiting) -> int:
     # lead.captured, and lead.assigned with lead.status_changed when a dealer took it, or the
     # status change to unassigned when none could.

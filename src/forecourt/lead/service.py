@@ -75,13 +75,18 @@ def capture_joined(
     data: IncomingLead,
     idempotency_key: str | None = None,
     prepared: Prepared | None = None,
+    guarded: bool = True,
 ) -> Captured:
     """Capture one lead inside a transaction other captures share (`lead.intake`): in a
     savepoint, so a lead that fails leaves the others' writes and events as they were. With
     what `prepare_capture` worked out, a replay it found is answered at once, and the lead's
-    resolution is taken again only if its candidates changed in between."""
+    resolution is taken again only if its candidates changed in between. Not `guarded`: no
+    savepoint, and any error (a replay that raced in too) is raised for the caller, who then
+    keeps nothing of the transaction."""
     if prepared is not None and prepared.earlier is not None:
         return prepared.earlier
+    if not guarded:
+        return _capture(uow, data, idempotency_key, prepared)
     try:
         with uow.savepoint():
             return _capture(uow, data, idempotency_key, prepared)
