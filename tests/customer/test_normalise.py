@@ -6,6 +6,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from forecourt.customer.matching import normalise
 from forecourt.customer.matching.normalise import normalise_person
 from forecourt.customer.matching.translit import fold, split_surname, syllable_count
 from forecourt.kernel.errors import InvalidInput
@@ -218,6 +219,28 @@ def test_unparseable_phone_is_kept_and_flagged(phone: str, country: str | None) 
     person = normalise_person(record_id="r", phone=phone, country=country)
     assert (person.phone_raw, person.phone_e164) == (phone, None)
     assert "phone.unparseable" in person.issues
+
+
+_spacing = st.sampled_from(["", " ", "-", " - "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    prefix=st.sampled_from(["", "+", "00", "0"]),
+    groups=st.lists(st.text("0123456789", min_size=1, max_size=4), min_size=1, max_size=5),
+    gaps=st.lists(_spacing, min_size=5, max_size=5),
+    region=st.sampled_from([None, "CN", "DE", "GB", "FR", "SK", "US"]),
+)
+def test_a_phone_is_read_the_same_by_its_digits_alone(
+    prefix: str, groups: list[str], gaps: list[str], region: str | None
+) -> None:
+    # Numbers remembered by their digits (one cache entry for all the ways of writing one)
+    # must read exactly as phonenumbers reads them as written.
+    text = prefix + "".join(group + gap for group, gap in zip(groups, gaps, strict=False))
+    text = text.strip(" -")
+    assume(text and text[-1].isdigit())
+    read = normalise._read_phone.__wrapped__  # uncached
+    assert read(*normalise._phone_key(text, region)) == read(text, region)
 
 
 # --- e-mail --------------------------------------------------------------------------------------

@@ -67,6 +67,10 @@ _APOSTROPHES = re.compile(r"['’‘`ʼ´]")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _CHUNK_SEPARATORS = re.compile(r"[\s·•・‧.]+")
 # Mr / Ms / Mrs / Miss / Madam after a Hanzi family name: 王先生 is "Mr Wang".
+# A phone written with digits, spaces and hyphens only, after an optional +: phonenumbers
+# reads its digits alone, so those are all the reading depends on (see `_phone_key`).
+_PLAIN_PHONE = re.compile(r"\+?[0-9][0-9 -]*")
+_PHONE_SPACING = re.compile(r"[ -]")
 _HANZI_ADDRESS = re.compile(r"(?<=[\u4e00-\u9fff])(先生|女士|小姐|太太|夫人)$")
 
 
@@ -194,6 +198,9 @@ def simplified(text: str) -> str:
 #: (a person's leads, common names), and each costs tens of microseconds to work out again.
 REMEMBERED = 65_536
 
+Words = tuple[tuple[str, bool], ...]
+"""A name field's words: (folded word, whether it was written in capitals)."""
+
 
 @functools.lru_cache(maxsize=REMEMBERED)
 def _name(first: str | None, last: str | None, full: str | None) -> _Name:
@@ -221,15 +228,18 @@ def _from_parts(given: str, family: str) -> _Name:
     return _Name(display, tuple(sorted(tokens)), _hanzi_only(family + given))
 
 
-def _part_words(part: str, *, family: bool) -> list[tuple[str, bool]]:
+# Remembered: given names and family names recur far more than whole names do, and reading
+# one (pinyin above all) is a good share of normalising a person.
+@functools.lru_cache(maxsize=REMEMBERED)
+def _part_words(part: str, *, family: bool) -> Words:
     """The words of one name field as (folded word, written in capitals); Hanzi give one word."""
     if has_hanzi(part):
         reading = _hanzi_reading("".join(part.split()), family=family)
-        return [(reading, False)] if reading else []
+        return ((reading, False),) if reading else ()
     return _latin_words(part)
 
 
-def _joined(words: list[tuple[str, bool]]) -> list[str]:
+def _joined(words: Words) -> list[str]:
     """A field's words, joined into one when they are all pinyin (given name "Xiao Ming")."""
     tokens = [word for word, _ in words]
     if len(tokens) > 1 and all(syllable_count(token) for token in tokens):
@@ -265,6 +275,7 @@ def _split_hanzi(name: str) -> tuple[str, str]:
     return name[:size], name[size:]
 
 
+@functools.lru_cache(maxsize=REMEMBERED)
 def _hanzi_reading(text: str, *, family: bool) -> str:
     """Toneless pinyin of `text` as one folded word; a family name gets its surname reading."""
     if family and text[:2] not in HANZI_COMPOUND_SURNAMES and text[:1] in HANZI_SURNAME_READINGS:
@@ -273,21 +284,21 @@ def _hanzi_reading(text: str, *, family: bool) -> str:
     return "".join(_LETTERS.findall(fold("".join(syllables))))
 
 
-def _latin_words(text: str) -> list[tuple[str, bool]]:
+def _latin_words(text: str) -> Words:
     """Folded words with a flag for words written in capitals (WANG Wei: the family name)."""
     words: list[tuple[str, bool]] = []
     for word in _LETTERS.findall(_APOSTROPHES.sub("", text)):
         folded = "".join(_LETTERS.findall(_APOSTROPHES.sub("", fold(word))))
         if folded:
             words.append((PINYIN_ALIASES.get(folded, folded), len(word) > 1 and word.isupper()))
-    return words
+    return tuple(words)
 
 
 def _latin_full_tokens(text: str) -> list[str]:
     return _latin_full_from_words(_latin_words(text))
 
 
-def _latin_full_from_words(words: list[tuple[str, bool]]) -> list[str]:
+def _latin_full_from_words(words: Words) -> list[str]:
     """Tokens of a whole name: pinyin given-name syllables joined, a run-together name split."""
     tokens = [word for word, _ in words]
     if len(tokens) == 1 and len(tokens[0]) >= MIN_SPLIT_LENGTH:
@@ -301,7 +312,7 @@ def _latin_full_from_words(words: list[tuple[str, bool]]) -> list[str]:
     return [tokens[family], "".join(tokens[:family] + tokens[family + 1 :])]
 
 
-def _family_index(words: list[tuple[str, bool]]) -> int | None:
+def _family_index(words: Words) -> int | None:
     """Which word is the family name: the only one in capitals, else the commonest surname."""
     capitals = [index for index, (_, upper) in enumerate(words) if upper]
     if len(capitals) == 1 and len(words) > 1:
@@ -318,10 +329,26 @@ def _phone(raw: str | None, region: str | None, issues: list[str]) -> tuple[str 
     text = clean(raw)
     if text is None:
         return None, False
-    e164, issue = _read_phone(text, region)
+    e164, issue = _read_phone(*_phone_key(text, region))
     if issue is not None:
         issues.append(issue)
     return e164, e164 is not None
+
+
+def _phone_key(text: str, region: str | None) -> tuple[str, str | None]:
+    """What reading `text` in `region` depends on: "+86 138-0013-8000", "0086 13800138000" and
+    "+8613800138000" are one number to read, and one entry of the cache of numbers read (a
+    customer's leads give their number in all of these ways)."""
+    if not _PLAIN_PHONE.fullmatch(text):
+        return text, region  # letters, brackets, an extension: read as written
+    international = text.startswith("00")  # as `_read_phone` tells
+    digits = _PHONE_SPACING.sub("", text[2:] if international else text)
+    if international:
+        return "+" + digits, region
+    # "0 0…" is not written as an international number, and its digits alone would be; and
+    # phonenumbers reads no fewer than three digits apart ("0 1"), but two together ("01").
+    written = digits.startswith("00") or len(digits) < 3
+    return (text if written else digits), region
 
 
 @functools.lru_cache(maxsize=REMEMBERED)
