@@ -17,11 +17,13 @@ from forecourt.dealer import service as dealers
 from forecourt.dealer.schemas import DealerUpdate, RoutingPolicyData
 from forecourt.entrypoints.app import create_app
 from forecourt.kernel.clock import FixedClock
-from forecourt.kernel.principal import Role
+from forecourt.kernel.principal import SYSTEM, Role
 from forecourt.kernel.records import OutboxMessage
+from forecourt.kernel.uow import UnitOfWork
 from forecourt.lead import assignment, explain, scoring
 from forecourt.lead import service as leads
 from forecourt.lead.incoming import IncomingLead
+from forecourt.lead.intake import CaptureIntake, Waiting
 from forecourt.lead.models import Lead, LeadScoreModel
 
 TUESDAY_11_BERLIN = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
@@ -37,7 +39,7 @@ def clocked(database_url: str, session_factory: sessionmaker[Session]) -> Contai
     )
 
 
-def capture(container: Container, n: int, **fields: Any) -> Lead:
+def incoming(n: int, **fields: Any) -> IncomingLead:
     values: dict[str, Any] = {
         "channel": "web",
         "source_id": f"r-{n}",
@@ -47,7 +49,11 @@ def capture(container: Container, n: int, **fields: Any) -> Lead:
         "city": "München",
         "country": "DE",
     }
-    captured = leads.capture_lead(container.uow(), data=IncomingLead(**(values | fields)))
+    return IncomingLead(**(values | fields))
+
+
+def capture(container: Container, n: int, **fields: Any) -> Lead:
+    captured = leads.capture_lead(container.uow(), data=incoming(n, **fields))
     with container.uow() as uow:
         lead = uow.session.get(Lead, captured.lead.id)
         assert lead is not None
@@ -148,6 +154,26 @@ def test_a_dealer_found_full_is_left_out_up_front_for_the_rest_of_its_day(
     assert "1 dealer(s) full today are left out" in decision.reasons
     assert "requested dealer DE-MUC-01 has taken its 1 leads today" in decision.reasons
     assert all(c["dealer_code"] != "DE-MUC-01" for c in decision.candidates)  # not tried again
+
+
+def test_slots_taken_by_a_batch_that_failed_to_commit_are_free_for_the_next_lead(
+    clocked: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    munich = dealer_id(clocked, "DE-MUC-01")
+    dealers.update_dealer(clocked.uow(), dealer_id=munich, data=DealerUpdate(daily_lead_capacity=1))
+    real_commit = UnitOfWork.commit
+
+    def failing_commit(uow: UnitOfWork) -> None:
+        if uow._depth == 1:  # the batch's own commit, not a capture's flush inside it
+            raise RuntimeError("disk full")
+        real_commit(uow)
+
+    monkeypatch.setattr(UnitOfWork, "commit", failing_commit)
+    batch = [Waiting(SYSTEM, incoming(n), None) for n in (30, 31)]  # the second finds it full
+    CaptureIntake(clocked.uow, batching=True)._write(batch)
+    assert all(isinstance(item.error, RuntimeError) for item in batch)
+    monkeypatch.setattr(UnitOfWork, "commit", real_commit)
+    assert code_of(clocked, capture(clocked, 32)) == "DE-MUC-01"  # its slot was never taken
 
 
 def test_round_robin_shares_the_leads_among_the_salespeople(clocked: Container) -> None:
