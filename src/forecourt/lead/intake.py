@@ -9,8 +9,8 @@ writes (`service.prepare_capture`: the person normalised, a replay, the campaign
 resolution). Only then does it queue for the write lock, write the captures, commit once, and
 answer each request with its own result or error. A batch is first written as a whole; only
 when something in it fails is it written again with each capture in its own savepoint, so that
-a lead that fails loses nothing else. Events go out after that one commit, as always. A capture that finds
-nobody else waiting is written at once, alone.
+a lead that fails loses nothing else. Events go out after that one commit, as always. A
+capture that finds nobody else waiting is written at once, alone.
 
 The lock is thus held for the writing, not for the reading and deciding before it. With a
 capture writer process (`entrypoints.capture_writer`), the server prepares and the writer only

@@ -66,11 +66,11 @@ _HANZI_RUN = re.compile(f"(?:{_HANZI.pattern})+")
 _APOSTROPHES = re.compile(r"['’‘`ʼ´]")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _CHUNK_SEPARATORS = re.compile(r"[\s·•・‧.]+")
-# Mr / Ms / Mrs / Miss / Madam after a Hanzi family name: 王先生 is "Mr Wang".
 # A phone written with digits, spaces and hyphens only, after an optional +: phonenumbers
 # reads its digits alone, so those are all the reading depends on (see `_phone_key`).
 _PLAIN_PHONE = re.compile(r"\+?[0-9][0-9 -]*")
 _PHONE_SPACING = re.compile(r"[ -]")
+# Mr / Ms / Mrs / Miss / Madam after a Hanzi family name: 王先生 is "Mr Wang".
 _HANZI_ADDRESS = re.compile(r"(?<=[\u4e00-\u9fff])(先生|女士|小姐|太太|夫人)$")
 
 
