@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
@@ -85,3 +86,23 @@ def test_audit_names_the_actor(container: Container, connection: Connection) -> 
     assert entry.actor_email == uow.actor.email
     assert entry.changes == {"name": ["a", "b"]}
     assert entry.at.tzinfo is not None
+
+
+def test_after_commit_actions_run_once_committed_and_never_when_undone(
+    container: Container,
+) -> None:
+    ran: list[str] = []
+    uow = container.uow()
+    with uow:
+        uow.after_commit(lambda: ran.append("kept"))
+        joined = uow.for_actor(uow.actor)
+        with joined:
+            joined.after_commit(lambda: ran.append("joined"))
+        with contextlib.suppress(RuntimeError), uow.savepoint():
+            uow.after_commit(lambda: ran.append("in a savepoint that failed"))
+            raise RuntimeError("undone")
+        assert ran == []  # nothing before the commit
+        uow.commit()
+    with uow:
+        uow.after_commit(lambda: ran.append("rolled back"))
+    assert ran == ["kept", "joined"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self, cast
@@ -44,6 +44,7 @@ class UnitOfWork:
         self.clock = clock
         self.actor = actor
         self._pending: list[Event] = []
+        self._after_commit: list[Callable[[], None]] = []
         self._depth = 0
 
     def for_actor(self, actor: Principal) -> UnitOfWork:
@@ -56,12 +57,13 @@ class UnitOfWork:
         other = UnitOfWork(self._session_factory, bus=self.bus, clock=self.clock, actor=actor)
         if self._depth > 0:
             other.session, other._pending, other._depth = self.session, self._pending, 1
+            other._after_commit = self._after_commit
         return other
 
     def __enter__(self) -> Self:
         if self._depth == 0:
             self.session = self._session_factory()
-            self._pending = []
+            self._pending, self._after_commit = [], []
         self._depth += 1
         return self
 
@@ -79,6 +81,12 @@ class UnitOfWork:
     def emit(self, event: Event) -> None:
         """Record an event; it is stored in the outbox and published when the work commits."""
         self._pending.append(event)
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once the transaction has committed, and never if it is undone: for
+        what a process remembers of the database in memory (a dealer found full today), which
+        must not outlive writes that were rolled back."""
+        self._after_commit.append(action)
 
     def audit(
         self,
@@ -114,31 +122,36 @@ class UnitOfWork:
             self.session.flush()
             return
         events, self._pending = self._pending, []
+        actions, self._after_commit = self._after_commit, []
         if events:
             now = self.clock.now()
             insert_rows_now(self.session, OUTBOX, [_outbox_row(event, now) for event in events])
         self.session.commit()
+        for action in actions:
+            action()
         for event in events:
             self.bus.publish(event)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """Run a block that may fail on its own: on an exception its writes and the events it
-        emitted are undone, and the rest of the transaction carries on."""
-        mark = len(self._pending)
+        emitted (and what it asked to run after the commit) are undone, and the rest of the
+        transaction carries on."""
+        mark, actions = len(self._pending), len(self._after_commit)
         nested = self.session.begin_nested()
         try:
             yield
             self.session.flush()
         except BaseException:
             nested.rollback()
-            # Trimmed in place: a unit of work joined through `for_actor` shares this list.
+            # Trimmed in place: a unit of work joined through `for_actor` shares these lists.
             del self._pending[mark:]
+            del self._after_commit[actions:]
             raise
         nested.commit()
 
     def rollback(self) -> None:
-        self._pending = []
+        self._pending, self._after_commit = [], []
         self.session.rollback()
 
 

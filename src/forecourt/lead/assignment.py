@@ -8,6 +8,7 @@ dealer share; the network itself is the in-memory snapshot of `lead.network`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import uuid
@@ -276,7 +277,9 @@ def _slot(uow: UnitOfWork, work: _Routing, dealer: DealerEntry, day: date) -> in
     """Count the lead against the dealer's day; remember a full dealer for the rest of it."""
     turn = dealers.take_lead_slot(uow, dealer_id=dealer.id, day=day, capacity=dealer.capacity)
     if turn is None:
-        work.network.full_days.add((dealer.id, day))
+        # Remembered once committed: the slots that filled the dealer may be this transaction's
+        # own (captures written together), and free again if it is undone.
+        uow.after_commit(functools.partial(work.network.full_days.add, (dealer.id, day)))
     return turn
 
 

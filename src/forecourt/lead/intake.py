@@ -41,7 +41,6 @@ from starlette.concurrency import run_in_threadpool
 
 from forecourt.kernel.principal import SYSTEM, Principal
 from forecourt.kernel.uow import UnitOfWork
-from forecourt.lead import network as networks
 from forecourt.lead import service
 from forecourt.lead.incoming import IncomingLead
 from forecourt.lead.schemas import Captured
@@ -242,7 +241,6 @@ class CaptureIntake:
                     _capture_one(uow, item, prepared)
                 uow.commit()
         except Exception as exc:  # no transaction, or the commit failed: nothing was kept
-            networks.forget_full_days()  # the slots this batch took are free again
             # Replays answered while preparing keep their answers; the rest get the error.
             unwritten = [item for item, _ in todo] if todo else batch
             for item in unwritten:
@@ -273,8 +271,6 @@ class CaptureIntake:
                 uow.commit()
         except Exception:
             log.debug("a batch of captures failed as a whole; written again one by one")
-            # Dealers found full in the try may owe it to slots it took and gave back.
-            networks.forget_full_days()
             return False
         for (item, _), result in zip(todo, results, strict=True):
             item.result = result
