@@ -131,8 +131,8 @@ class Network:
     # Dealers this process found full, by their local day, noted once the transaction that found
     # them full commits. A full dealer stays full for the day: only a capacity change (or a
     # transaction undone) frees room, and a capacity change changes the stamp and so the
-    # snapshot. Without
-    # this, once the network fills up every lead would try each full dealer's counter again.
+    # snapshot. Without this, once the network fills up every lead would try each full
+    # dealer's counter again.
     full_days: set[tuple[uuid.UUID, date]] = field(default_factory=set)
     _full_memo: dict[tuple[int, datetime], frozenset[uuid.UUID]] = field(default_factory=dict)
 
