@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -39,17 +40,25 @@ def capture_all(queue: CaptureIntake, sources: list[str]) -> list[Any]:
         queue.close()
 
 
+def recording(
+    monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, noted: Callable[..., Any]
+) -> list[Any]:
+    """What `noted` says of every call of `owner.name` from now on (None: nothing)."""
+    seen: list[Any] = []
+    real = getattr(owner, name)
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        if (note := noted(*args, **kwargs)) is not None:
+            seen.append(note)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, spy)
+    return seen
+
+
 def recording_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The size of every batch written from now on."""
-    sizes: list[int] = []
-    real = CaptureIntake._write
-
-    def recording(self: CaptureIntake, batch: list[Waiting]) -> None:
-        sizes.append(len(batch))
-        real(self, batch)
-
-    monkeypatch.setattr(CaptureIntake, "_write", recording)
-    return sizes
+    return recording(monkeypatch, CaptureIntake, "_write", lambda _self, batch: len(batch))
 
 
 def test_captures_arriving_together_each_get_their_own_answer(
@@ -90,16 +99,11 @@ def test_a_failing_lead_loses_nothing_else_of_its_batch(
 
 def recording_savepoints(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The source id of every capture written in a savepoint of its own from now on."""
-    guarded: list[str] = []
-    real = service.capture_joined
 
-    def recording(uow: Any, *, data: IncomingLead, **rest: Any) -> Any:
-        if rest.get("guarded", True):
-            guarded.append(str(data.source_id))
-        return real(uow, data=data, **rest)
+    def guarded(_uow: Any, *, data: IncomingLead, guarded: bool = True, **_: Any) -> str | None:
+        return str(data.source_id) if guarded else None
 
-    monkeypatch.setattr(service, "capture_joined", recording)
-    return guarded
+    return recording(monkeypatch, service, "capture_joined", guarded)
 
 
 def test_a_batch_that_fails_nowhere_is_written_without_savepoints(
