@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,10 +22,17 @@ from forecourt.customer.bulk.frame import Frame
 from forecourt.customer.matching import blocking
 from forecourt.customer.matching.blocking import blocking_keys
 from forecourt.customer.matching.comparisons import PERSON_COMPARISONS
-from forecourt.customer.matching.decide import resolve
+from forecourt.customer.matching.decide import (
+    LINK_THRESHOLD,
+    REVIEW_THRESHOLD,
+    UNCONTESTED,
+    resolve,
+    uncontested,
+)
 from forecourt.customer.matching.model import ComparisonParams, MatchModel, default_model
 from forecourt.customer.matching.normalise import normalise_person
 from forecourt.customer.matching.records import PersonRecord
+from forecourt.customer.matching.scoring import score_pair
 from forecourt.customer.models import MatchReview, SourceIdentity, StoredMatchModel
 from forecourt.db import forked
 from forecourt.kernel.uow import UnitOfWork
@@ -358,16 +366,23 @@ def test_bulk_applies_the_online_sole_holder_rule(
 
 
 def _cautious() -> MatchModel:
-    """The default model at a tenth of its prior: strong evidence still links, weaker goes to
-    review, so a record can be queued against a customer it is most likely part of."""
+    """The default model at a tenth of its prior, to which an e-mail agreeing only nearly is a
+    bit against: strong evidence still links, and a record whose e-mail agrees only nearly goes
+    to review (it is never uncontested), so it can be queued against a customer it is most
+    likely part of."""
     base = default_model()
-    return MatchModel(base.prior / 10, base.comparisons, "cautious")
+    n = base.index("email")
+    email = base.comparisons[n]
+    neutral = replace(email, m=(email.m[0], email.u[1] / 2, *email.m[2:]))
+    comparisons = (*base.comparisons[:n], neutral, *base.comparisons[n + 1 :])
+    return MatchModel(base.prior / 10, comparisons, "cautious")
 
 
 SONG = PersonRecord("0", ("song", "yanmin"), "宋燕敏", "+8613800138000", "ym@example.com", 1, "CN")
-#: Queued for review against SONG: same name and phone, another e-mail and city.
+#: Queued for review against SONG: same name and phone, an e-mail that agrees only nearly (the
+#: same local part at another domain), another city.
 SONG_ELSEWHERE = PersonRecord(
-    "1", SONG.name_tokens, SONG.name_hanzi, SONG.phone, "other@example.org", 2, "CN"
+    "1", SONG.name_tokens, SONG.name_hanzi, SONG.phone, "ym@example.org", 2, "CN"
 )
 #: Agrees with both exactly as well: name and phone, nothing else.
 SONG_AGAIN = PersonRecord("2", SONG.name_tokens, SONG.name_hanzi, SONG.phone, None, None, "CN")
@@ -425,7 +440,7 @@ def test_a_lead_tying_with_its_own_pending_review_links_online(uow: UnitOfWork) 
         return customers.resolve_person(uow, person=person, channel="web", source_id=source_id)
 
     first = resolve_lead("song-1", "ym@example.com", "Beijing")
-    queued = resolve_lead("song-2", "other@example.org", "Shanghai")
+    queued = resolve_lead("song-2", "ym@example.org", "Shanghai")
     assert (first.outcome, queued.outcome) == ("new", "review")
 
     again = resolve_lead("song-3", None, None)
@@ -441,7 +456,7 @@ def test_a_lead_tying_with_its_own_pending_review_links_online(uow: UnitOfWork) 
 
 def test_bulk_arrivals_see_the_stored_open_questions(uow: UnitOfWork) -> None:
     _activate(uow, _cautious())
-    people = [("song-1", "ym@example.com", "Beijing"), ("song-2", "other@example.org", "Shanghai")]
+    people = [("song-1", "ym@example.com", "Beijing"), ("song-2", "ym@example.org", "Shanghai")]
     for source_id, email, city in people:
         person = _song(source_id, email, city)
         customers.resolve_person(uow, person=person, channel="web", source_id=source_id)
@@ -452,3 +467,55 @@ def test_bulk_arrivals_see_the_stored_open_questions(uow: UnitOfWork) -> None:
 
     assert placed.outcome == "linked"  # the stored review is an open question, not a rival
     model_store.forget()
+
+
+def _name_trusting() -> MatchModel:
+    """The default model at 200 times its prior: a name agreeing in the same city, and nothing
+    else known, comes out between 0.9 and the link threshold."""
+    base = default_model()
+    return MatchModel(base.prior * 200, base.comparisons, "name-trusting")
+
+
+SONG_KNOWN = PersonRecord("0", ("song", "yanmin"), "宋燕敏", "+8613800138000", None, 1, "CN")
+#: The same name in the same city, nothing else: p ≈ 0.96 against SONG_KNOWN.
+SONG_IN_TOWN = PersonRecord("2", SONG_KNOWN.name_tokens, "宋燕敏", None, None, 1, "CN")
+#: Another 宋燕敏, in another city of the country: p ≈ 0.13, but within the margin of the best.
+SONG_ELSEWHERE_TOO = PersonRecord("1", SONG_KNOWN.name_tokens, "宋燕敏", None, None, 2, "CN")
+#: The name in Latin letters only, in the same city: p ≈ 0.79, below the uncontested threshold.
+SONG_IN_LATIN = PersonRecord("2", SONG_KNOWN.name_tokens, None, None, None, 1, "CN")
+
+
+@pytest.mark.parametrize(
+    ("records", "fixed", "expected"),
+    [
+        # nobody else stored under the name anywhere near: the best links
+        ([SONG_KNOWN, SONG_IN_TOWN], None, "link"),
+        # another customer of that name, however unlikely itself, is near enough to contest
+        ([SONG_KNOWN, SONG_ELSEWHERE_TOO, SONG_IN_TOWN], {0: 0, 1: 1}, "review"),
+        # below 0.9 a person decides
+        ([SONG_KNOWN, SONG_IN_LATIN], None, "review"),
+    ],
+)
+def test_an_uncontested_best_links_in_bulk_as_online(
+    records: list[PersonRecord], fixed: dict[int, int] | None, expected: str
+) -> None:
+    model = _name_trusting()
+    best = score_pair(model, records[-1], SONG_KNOWN).probability
+    assert REVIEW_THRESHOLD <= best < LINK_THRESHOLD  # the rule's ground, not the threshold's
+    bulk, online = _bulk_and_online(records, fixed, model)
+    assert bulk == online == expected
+
+
+def test_an_uncontested_link_says_why() -> None:
+    resolution = resolve(_name_trusting(), SONG_IN_TOWN, [SONG_KNOWN])
+    assert (resolution.outcome, resolution.reason) == ("link", UNCONTESTED)
+
+
+def test_a_contact_agreeing_only_nearly_is_never_uncontested() -> None:
+    # Level indices (name, phone, e-mail, city): the same Hanzi, and a phone or an e-mail that
+    # agrees only nearly, with nobody else near.
+    assert uncontested((0, 2, 3, 0), 0.95, 4.0, [], 7.6)
+    assert not uncontested((0, 1, 3, 0), 0.95, 4.0, [], 7.6)
+    assert not uncontested((0, 2, 1, 0), 0.95, 4.0, [], 7.6)
+    assert not uncontested((0, 2, 3, 0), 0.95, 4.0, [-3.0], 7.6)
+    assert uncontested((0, 2, 3, 0), 0.95, 4.0, [-3.7], 7.6)

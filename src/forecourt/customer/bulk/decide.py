@@ -8,7 +8,9 @@ keep those (at most four, in the online order) and the probability of the best c
 the identity records whatever the outcome. A candidate the guard caps only for want of a
 name (`decide.LIFTABLE`) keeps its household weight, and the record keeps the holders of its
 exact phone among all its candidates (not only the shortlisted ones), so that the walk can
-apply the sole-holder rule as the online path does. The walk in arrival order then needs each
+apply the sole-holder rule as the online path does. Candidates below the review threshold are
+kept too while they come within the margin of a best above it: they decide whether that best is
+uncontested. The walk in arrival order then needs each
 earlier record's customer, and which customers are open questions about which (a record queued
 for review asks about its candidate's customer: `decide.open_question`), which is why it runs
 last and record by record.
@@ -34,6 +36,7 @@ from forecourt.customer.matching.decide import (
     household_weight,
     open_question,
     sole_holder_odds,
+    uncontested,
 )
 from forecourt.customer.matching.records import PersonRecord
 from forecourt.customer.matching.scoring import PairScore
@@ -125,7 +128,8 @@ class Shortlists:
         self, i: Ints, j: Ints, w: Floats, caps: Ints, rank: Ints, levels: Ints, household: Floats
     ) -> None:
         """Record each record's best probability (its first candidate the guard leaves in, else
-        its first) and its first KEPT uncapped candidates above review."""
+        its first) and, for a best above review, its first KEPT uncapped candidates above review
+        or within the margin of it."""
         p = probabilities(w)
         uncapped = caps != NEW
         firsts = np.flatnonzero(rank == 0)
@@ -134,7 +138,10 @@ class Shortlists:
         groups, first_left_in = np.unique(i[left_in], return_index=True)
         best[np.searchsorted(i[firsts], groups)] = p[left_in[first_left_in]]
         self.best_probability.update(zip(i[firsts].tolist(), best.tolist(), strict=True))
-        kept = np.flatnonzero(uncapped & (p >= REVIEW_THRESHOLD))
+        # A best above review weighs 0 bits or more: a candidate within the margin of it weighs
+        # more than -MARGIN.
+        worth = best[np.searchsorted(i[firsts], i)] >= REVIEW_THRESHOLD
+        kept = np.flatnonzero(uncapped & worth & (w > -MARGIN))
         for n in kept.tolist():
             shortlist = self.candidates.setdefault(int(i[n]), [])
             if len(shortlist) < KEPT:
@@ -175,26 +182,31 @@ def decide(
 ) -> Decision:
     """The online outcome from a shortlist (best first), the customers of earlier records, the
     holders of the record's phone and the open questions: a rival is a candidate of another
-    customer scoring within MARGIN of the best that agrees as well or more closely than the
-    best somewhere (`decide.contests`), unless the two customers are one open question; a
-    liftable cap links when the best's customer is the sole holder."""
-    if not shortlist:
+    customer above review, scoring within MARGIN of the best, that agrees as well or more
+    closely than the best somewhere (`decide.contests`), unless the two customers are one open
+    question; a liftable cap links when the best's customer is the sole holder; below the link
+    threshold an uncontested best links (`decide.uncontested`)."""
+    if not shortlist or shortlist[0][2] < REVIEW_THRESHOLD:
         return NEW_DECISION
     best, best_w, best_p, best_cap, best_levels, household = shortlist[0]
     owner = customer_of[best]
     known = questions or {}
     if any(
         customer_of[j] != owner
+        and p >= REVIEW_THRESHOLD
         and w > best_w - MARGIN
         and contests(levels, best_levels)
         and not open_question(customer_of[j], owner, lambda c: known.get(c, _NONE))
-        for j, w, _, _, levels, _ in shortlist[1:]
+        for j, w, p, _, levels, _ in shortlist[1:]
     ):
         return Decision("review", best)
     if best_cap == LIFT:
         held = [(customer_of[j], named) for j, named in holders or []]
         sole = sole_holder_odds(household, held, owner, LINK_THRESHOLD)
         return Decision("link" if sole else "review", best)
-    if best_cap == REVIEW or best_p < LINK_THRESHOLD:
+    if best_cap == REVIEW:
         return Decision("review", best)
-    return Decision("link", best)
+    others = (w for j, w, *_ in shortlist[1:] if customer_of[j] != owner)
+    if best_p >= LINK_THRESHOLD or uncontested(best_levels, best_p, best_w, others, MARGIN):
+        return Decision("link", best)
+    return Decision("review", best)
