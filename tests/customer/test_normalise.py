@@ -243,6 +243,19 @@ def test_a_phone_is_read_the_same_by_its_digits_alone(
     assert read(*normalise._phone_key(text, region)) == read(text, region)
 
 
+def test_remembering_enlarges_the_memory_for_a_while_and_gives_the_default_back() -> None:
+    default = normalise._read_phone
+    with normalise.remembering(10):
+        inside = normalise._read_phone
+        assert inside is not default
+        assert inside.cache_info().maxsize == 10
+        person = normalise_person(record_id="r", phone="138 0013 8000", country="CN")
+        assert person.phone_e164 == "+8613800138000"  # read the same way
+        assert inside.cache_info().currsize == 1  # and remembered in the larger memory
+    assert normalise._read_phone is default
+    assert default.cache_info().maxsize == normalise.REMEMBERED
+
+
 # --- e-mail --------------------------------------------------------------------------------------
 
 

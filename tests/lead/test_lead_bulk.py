@@ -17,7 +17,9 @@ from forecourt.bootstrap import bootstrap
 from forecourt.campaign import service as campaign_service
 from forecourt.config import Settings
 from forecourt.customer import model_store
+from forecourt.customer.matching import normalise
 from forecourt.customer.matching.model import MatchModel, default_model
+from forecourt.customer.matching.normalise import normalise_person
 from forecourt.customer.models import Consent, Customer, SourceIdentity, StoredMatchModel
 from forecourt.db import bulk as db_bulk
 from forecourt.kernel.uow import UnitOfWork
@@ -138,6 +140,26 @@ def test_a_bulk_import_stores_what_the_row_by_row_import_stores(
     assert stored["leads"] == online["leads"]
     assert stored["consents"] == online["consents"]
     assert stored["outbox"] - outbox_before >= result.created  # one lead.captured per lead
+
+
+def test_an_import_normalises_with_a_larger_memory_and_gives_the_default_back(
+    uow: UnitOfWork, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes: list[int | None] = []
+
+    def noting(**fields: Any) -> Any:
+        sizes.append(normalise._read_phone.cache_info().maxsize)
+        return normalise_person(**fields)
+
+    monkeypatch.setattr(bulk, "normalise_person", noting)
+    default = normalise._read_phone
+
+    bulk.import_file(uow, path=_file(tmp_path, _rows()), workers=1)
+
+    assert sizes
+    assert set(sizes) == {bulk.REMEMBERED_IN_BULK}
+    assert normalise._read_phone is default
+    assert default.cache_info().maxsize == normalise.REMEMBERED
 
 
 def test_a_bulk_import_into_a_database_file_leaves_every_reference_whole(tmp_path: Path) -> None:

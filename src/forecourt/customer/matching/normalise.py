@@ -28,9 +28,12 @@ is read as a full name (forms with one name box put everything in either).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+import sys
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,6 +200,28 @@ def simplified(text: str) -> str:
 #: Distinct inputs remembered by the pure steps below, per process: names and phones repeat
 #: (a person's leads, common names), and each costs tens of microseconds to work out again.
 REMEMBERED = 65_536
+
+#: The steps that remember, by name (`remembering` gives them a larger memory for a while).
+_REMEMBERING_STEPS = ("_name", "_part_words", "_hanzi_reading", "_read_phone", "_read_email")
+
+
+@contextlib.contextmanager
+def remembering(count: int) -> Iterator[None]:
+    """Inside, each step above remembers up to `count` distinct inputs rather than REMEMBERED,
+    in this process and in those it forks meanwhile; afterwards the defaults are back, and what
+    was remembered inside is let go. For a bulk job: a million leads in a file repeat their
+    phones, e-mails and names far apart, where the default memory has long let them go. A web
+    process keeps the default, so that its memory stays bounded for as long as it runs."""
+    module = sys.modules[__name__]
+    kept = {name: getattr(module, name) for name in _REMEMBERING_STEPS}
+    for name, step in kept.items():
+        setattr(module, name, functools.lru_cache(maxsize=count)(step.__wrapped__))
+    try:
+        yield
+    finally:
+        for name, step in kept.items():
+            setattr(module, name, step)
+
 
 Words = tuple[tuple[str, bool], ...]
 """A name field's words: (folded word, whether it was written in capitals)."""
