@@ -344,6 +344,10 @@ def _phone_only(rid: int, tokens: tuple[str, ...] = ()) -> PersonRecord:
         # the sole holder: three sightings under one name link a phone-only sign-up
         ([*_sightings(3), _phone_only(3)], {0: 0, 1: 0, 2: 0}, "link"),
         ([*_sightings(3), _phone_only(3, ("wang",))], {0: 0, 1: 0, 2: 0}, "link"),
+        # the family name alone that agrees earns a bit: two sightings are enough for it, ...
+        ([*_sightings(2), _phone_only(2, ("wang",))], {0: 0, 1: 0}, "link"),
+        # ... not for a sign-up with no name
+        ([*_sightings(2), _phone_only(2)], {0: 0, 1: 0}, "review"),
         # one sighting does not; nor do three when another customer shares the phone
         ([*_sightings(1), _phone_only(1)], None, "review"),
         (

@@ -95,7 +95,9 @@ class Shortlists:
             caps[n] = _cap(record(int(i[n])), record(int(j[n])))
         household = np.full(len(i), np.nan)
         for n in np.flatnonzero(caps == LIFT).tolist():
-            household[n] = household_weight(score(int(i[n]), int(j[n])))
+            new, stored = int(i[n]), int(j[n])
+            guard = contact_guard(record(new), record(stored))[1]
+            household[n] = household_weight(score(new, stored), guard)
         self._keep_holders(set(i[caps == LIFT].tolist()), *same_phone, record)
         self._keep(i, j, w, caps, rank, levels, household)
 

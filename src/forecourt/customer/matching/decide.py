@@ -47,7 +47,9 @@ Precision comes first, because a false merge shows one customer's data to anothe
   for each further named identity of that customer on the phone, since a shared phone shows
   up under each of its users about equally often, so every further sighting under one name
   halves the odds that another person uses it. Name and city are left out of these odds:
-  relatives share the family name and the city. The link threshold then decides.
+  relatives share the family name and the city; but a family name alone that agrees earns one
+  bit, since it rules out the relatives of another family name (in China a wife keeps her
+  own). The link threshold then decides.
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ LIFTABLE = frozenset({NO_NAME, ONE_NAME})
 PERSONAL = frozenset({"phone", "email"})
 #: Each further named identity of the one customer on a phone halves the odds it is shared.
 SIGHTING_BITS = 1.0
+#: A record's one name agreeing (王先生 against 王伟) halves the relatives it could be.
+ONE_NAME_BITS = 1.0
 UNCONTESTED_THRESHOLD = 0.9
 UNCONTESTED = "uncontested: nobody else near the best, no contact agreeing only nearly"
 #: Where the contacts sit among a pair's level indices (PERSON_COMPARISONS order), and the
@@ -175,7 +179,8 @@ def sole_holder(
     odds against a relative on that phone reaching the link threshold (module docstring)."""
     if best.cap != "review" or best.guard not in LIFTABLE:
         return False
-    return sole_holder_odds(household_weight(best.score), holders, best.customer_id, link)
+    weight = household_weight(best.score, best.guard)
+    return sole_holder_odds(weight, holders, best.customer_id, link)
 
 
 def sole_holder_odds(
@@ -192,11 +197,14 @@ def sole_holder_odds(
     return probability(weight + SIGHTING_BITS * (sightings - 1)) >= link
 
 
-def household_weight(score: PairScore) -> float:
-    """The pair's match weight with only the prior and the personal contacts counted."""
-    return score.match_weight - sum(
+def household_weight(score: PairScore, guard: str | None = None) -> float:
+    """The pair's match weight with only the prior and the personal contacts counted, and a bit
+    more for a record capped for one name alone (`guard`): that name agreeing rules out the
+    relatives of another family name on the phone (in China a wife keeps her own)."""
+    contacts = score.match_weight - sum(
         e.weight for e in score.evidence if e.comparison not in PERSONAL
     )
+    return contacts + (ONE_NAME_BITS if guard == ONE_NAME else 0.0)
 
 
 def _rank(
