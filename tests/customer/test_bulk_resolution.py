@@ -24,8 +24,8 @@ from forecourt.customer.matching.blocking import blocking_keys
 from forecourt.customer.matching.comparisons import PERSON_COMPARISONS
 from forecourt.customer.matching.decide import (
     LINK_THRESHOLD,
-    REVIEW_THRESHOLD,
     UNCONTESTED,
+    UNCONTESTED_THRESHOLD,
     resolve,
     uncontested,
 )
@@ -346,8 +346,14 @@ def _phone_only(rid: int, tokens: tuple[str, ...] = ()) -> PersonRecord:
         ([*_sightings(3), _phone_only(3, ("wang",))], {0: 0, 1: 0, 2: 0}, "link"),
         # the family name alone that agrees earns a bit: two sightings are enough for it, ...
         ([*_sightings(2), _phone_only(2, ("wang",))], {0: 0, 1: 0}, "link"),
-        # ... not for a sign-up with no name
+        # ... not for a sign-up with no name, nor for a full name against a customer known
+        # by the family name alone (王芳 against 王先生: she may be his wife or daughter)
         ([*_sightings(2), _phone_only(2)], {0: 0, 1: 0}, "review"),
+        (
+            [_phone_only(0, ("wang",)), _phone_only(1, ("wang",)), replace(WANG, record_id="2")],
+            {0: 0, 1: 0},
+            "review",
+        ),
         # one sighting does not; nor do three when another customer shares the phone
         ([*_sightings(1), _phone_only(1)], None, "review"),
         (
@@ -487,6 +493,20 @@ SONG_IN_TOWN = PersonRecord("2", SONG_KNOWN.name_tokens, "宋燕敏", None, None
 SONG_ELSEWHERE_TOO = PersonRecord("1", SONG_KNOWN.name_tokens, "宋燕敏", None, None, 2, "CN")
 #: The name in Latin letters only, in the same city: p ≈ 0.79, below the uncontested threshold.
 SONG_IN_LATIN = PersonRecord("2", SONG_KNOWN.name_tokens, None, None, None, 1, "CN")
+SONG_NO_PHONE = PersonRecord("0", SONG_KNOWN.name_tokens, "宋燕敏", None, None, 1, "CN")
+LI_NA_ON_PHONE = PersonRecord("1", ("li", "na"), "李娜", "+8613900139000", None, 1, "CN")
+SONG_IN_TOWN_ON_PHONE = PersonRecord(
+    "2", SONG_KNOWN.name_tokens, "宋燕敏", LI_NA_ON_PHONE.phone, None, 1, "CN"
+)
+
+
+def _renumbered(record: PersonRecord, rid: int) -> PersonRecord:
+    return replace(record, record_id=str(rid))
+
+
+def _known_in_town(count: int) -> list[PersonRecord]:
+    """SONG_KNOWN stored `count` times (record ids 0..count-1)."""
+    return [_renumbered(SONG_KNOWN, n) for n in range(count)]
 
 
 @pytest.mark.parametrize(
@@ -498,16 +518,36 @@ SONG_IN_LATIN = PersonRecord("2", SONG_KNOWN.name_tokens, None, None, None, 1, "
         ([SONG_KNOWN, SONG_ELSEWHERE_TOO, SONG_IN_TOWN], {0: 0, 1: 1}, "review"),
         # below 0.9 a person decides
         ([SONG_KNOWN, SONG_IN_LATIN], None, "review"),
+        # the best's own customer stored under the name elsewhere contests nothing
+        ([SONG_KNOWN, SONG_ELSEWHERE_TOO, SONG_IN_TOWN], {0: 0, 1: 0}, "link"),
+        # another customer is seen however many candidates the best's own customer has
+        (
+            [*_known_in_town(4), _renumbered(SONG_ELSEWHERE_TOO, 4), _renumbered(SONG_IN_TOWN, 5)],
+            {0: 0, 1: 0, 2: 0, 3: 0, 4: 4},
+            "review",
+        ),
+        # and whatever its guard: 李娜 on the record's phone, kept apart by the guard
+        ([SONG_NO_PHONE, LI_NA_ON_PHONE, SONG_IN_TOWN_ON_PHONE], {0: 0, 1: 1}, "review"),
     ],
 )
 def test_an_uncontested_best_links_in_bulk_as_online(
     records: list[PersonRecord], fixed: dict[int, int] | None, expected: str
 ) -> None:
     model = _name_trusting()
-    best = score_pair(model, records[-1], SONG_KNOWN).probability
-    assert REVIEW_THRESHOLD <= best < LINK_THRESHOLD  # the rule's ground, not the threshold's
+    best = score_pair(model, records[-1], records[0]).probability
+    if records[-1] is not SONG_IN_LATIN:  # the rule's ground, not the thresholds'
+        assert UNCONTESTED_THRESHOLD <= best < LINK_THRESHOLD
     bulk, online = _bulk_and_online(records, fixed, model)
     assert bulk == online == expected
+
+
+def test_an_open_question_near_the_best_leaves_it_uncontested() -> None:
+    # The other 宋燕敏 was queued for review against the best's customer: the same question,
+    # still open, not someone else.
+    records = [SONG_KNOWN, SONG_ELSEWHERE_TOO, SONG_IN_TOWN]
+    asked = {"1": {"0"}}
+    assert _bulk_and_online(records, {0: 0, 1: 1}, _name_trusting(), asked) == ("link", "link")
+    assert _bulk_and_online(records, {0: 0, 1: 1}, _name_trusting(), {}) == ("review", "review")
 
 
 def test_an_uncontested_link_says_why() -> None:
@@ -518,8 +558,8 @@ def test_an_uncontested_link_says_why() -> None:
 def test_a_contact_agreeing_only_nearly_is_never_uncontested() -> None:
     # Level indices (name, phone, e-mail, city): the same Hanzi, and a phone or an e-mail that
     # agrees only nearly, with nobody else near.
-    assert uncontested((0, 2, 3, 0), 0.95, 4.0, [], 7.6)
-    assert not uncontested((0, 1, 3, 0), 0.95, 4.0, [], 7.6)
-    assert not uncontested((0, 2, 1, 0), 0.95, 4.0, [], 7.6)
-    assert not uncontested((0, 2, 3, 0), 0.95, 4.0, [-3.0], 7.6)
-    assert uncontested((0, 2, 3, 0), 0.95, 4.0, [-3.7], 7.6)
+    assert uncontested((0, 2, 3, 0), 0.95, [])
+    assert not uncontested((0, 1, 3, 0), 0.95, [])
+    assert not uncontested((0, 2, 1, 0), 0.95, [])
+    assert not uncontested((0, 2, 3, 0), 0.95, ["another customer"])
+    assert not uncontested((0, 2, 3, 0), 0.85, [])

@@ -54,9 +54,9 @@ STORE_STEPS = 3  # customers and identities, leads and events, the commit
 #: The tables a bulk import fills, row for row with its leads or more.
 LOADED_TABLES = ("lead", "outbox", "source_identity", "customer", "consent", "blocking_key")
 PERSON_FIELDS = ("first_name", "last_name", "full_name", "phone", "email", "city", "country")
-#: Distinct names, phones and e-mails each step of normalising remembers during an import (a
-#: million rows repeat them far apart; bench/bulk_import.py: read 35.1-35.6 s with this
-#: against 38.0-38.5 s with the default, at some 50 MB more in each process).
+#: Distinct names, phones and e-mails each step of normalising remembers while an import reads
+#: (a million rows repeat them far apart; bench/bulk_import.py: read 35.1-35.9 s with this
+#: against 38.0-41.2 s with the default). Some 250 bytes an input, in each worker process.
 REMEMBERED_IN_BULK = 1_048_576
 
 
@@ -141,8 +141,7 @@ def _import(
     with uow:
         known = bulk_repository.stored_sources(uow.session.connection())
     items = read_leads(path, default_channel=default_channel)
-    # Remembering first: the worker processes are forked with it.
-    with remembering(REMEMBERED_IN_BULK), forked.processes(workers or os.cpu_count() or 1):
+    with forked.processes(workers or os.cpu_count() or 1):
         parsed = _parse(items, known, progress)
         result = BulkImport(replayed=parsed.replayed, rejected=sorted(parsed.rejected, key=_line))
         events = _store(uow, parsed, result, result.phase("read", started), progress)
@@ -167,7 +166,10 @@ def _parse(
     if forked.workers() > 1:
         _warm_up()  # built once here, shared by the forked workers
     chunks = _chunks(items, known, parsed)
-    _collect(forked.forked_map(_normalise_chunk, chunks), parsed, progress)
+    # Only while reading: the workers are forked with the larger memory, and it is let go
+    # before the store, where the job holds the most.
+    with remembering(REMEMBERED_IN_BULK):
+        _collect(forked.forked_map(_normalise_chunk, chunks), parsed, progress)
     return parsed
 
 

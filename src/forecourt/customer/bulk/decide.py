@@ -8,10 +8,10 @@ keep those (at most four, in the online order) and the probability of the best c
 the identity records whatever the outcome. A candidate the guard caps only for want of a
 name (`decide.LIFTABLE`) keeps its household weight, and the record keeps the holders of its
 exact phone among all its candidates (not only the shortlisted ones), so that the walk can
-apply the sole-holder rule as the online path does. Candidates below the review threshold are
-kept too while they come within the margin of a best above it: they decide whether that best is
-uncontested. The walk in arrival order then needs each
-earlier record's customer, and which customers are open questions about which (a record queued
+apply the sole-holder rule as the online path does. A record whose best lies between the
+uncontested and the link threshold keeps every other candidate within the margin of the best,
+whatever its rank, probability or guard: their customers decide whether the best is uncontested
+(`decide.uncontested`). The walk in arrival order then needs each earlier record's customer, and which customers are open questions about which (a record queued
 for review asks about its candidate's customer: `decide.open_question`), which is why it runs
 last and record by record.
 """
@@ -30,10 +30,13 @@ from forecourt.customer.matching.comparisons import NULL, PERSON_COMPARISONS
 from forecourt.customer.matching.decide import (
     LIFTABLE,
     LINK_THRESHOLD,
+    ONE_NAME,
     REVIEW_THRESHOLD,
+    UNCONTESTED_THRESHOLD,
     contact_guard,
     contests,
     household_weight,
+    one_name_only,
     open_question,
     sole_holder_odds,
     uncontested,
@@ -70,6 +73,8 @@ class Shortlists:
     best_probability: dict[int, float] = field(default_factory=dict)
     candidates: dict[int, list[Candidate]] = field(default_factory=dict)
     holders: dict[int, Holders] = field(default_factory=dict)
+    near: dict[int, list[int]] = field(default_factory=dict)
+    """Per record whose best may be uncontested: the other candidates within the margin."""
 
     def add(
         self,
@@ -89,6 +94,7 @@ class Shortlists:
         rank = np.arange(len(i)) - np.repeat(starts, np.diff(np.r_[starts, len(i)]))
         top = np.flatnonzero(rank < SCORED)
         same_phone = (i, j, levels[:, _PHONE] == 0)
+        every = (i, j, w)
         i, j, w, agree, rank, levels = i[top], j[top], w[top], agree[top], rank[top], levels[top]
         caps = np.full(len(i), LINK, dtype=np.int64)
         for n in np.flatnonzero(agree).tolist():
@@ -96,9 +102,11 @@ class Shortlists:
         household = np.full(len(i), np.nan)
         for n in np.flatnonzero(caps == LIFT).tolist():
             new, stored = int(i[n]), int(j[n])
-            guard = contact_guard(record(new), record(stored))[1]
-            household[n] = household_weight(score(new, stored), guard)
+            one_name = contact_guard(record(new), record(stored))[1] == ONE_NAME
+            one_name = one_name and one_name_only(record(new))
+            household[n] = household_weight(score(new, stored), one_name=one_name)
         self._keep_holders(set(i[caps == LIFT].tolist()), *same_phone, record)
+        self._keep_near(every, i, j, w, caps)
         self._keep(i, j, w, caps, rank, levels, household)
 
     def absorb(self, other: Shortlists) -> None:
@@ -106,6 +114,7 @@ class Shortlists:
         self.best_probability.update(other.best_probability)
         self.candidates.update(other.candidates)
         self.holders.update(other.holders)
+        self.near.update(other.near)
 
     def _keep_holders(
         self,
@@ -126,12 +135,31 @@ class Shortlists:
             named = bool(record(stored).name_tokens)
             self.holders.setdefault(new, []).append((stored, named))
 
+    def _keep_near(
+        self, every: tuple[Ints, Ints, Floats], i: Ints, j: Ints, w: Floats, caps: Ints
+    ) -> None:
+        """For the records whose best (the first candidate the guard leaves in) lies between
+        the uncontested and the link threshold: every other candidate within the margin of it,
+        among all their pairs (`every`: records, candidates and weights, by record)."""
+        left_in = np.flatnonzero(caps != NEW)
+        records, first = np.unique(i[left_in], return_index=True)
+        best_w, best_j = w[left_in[first]], j[left_in[first]]
+        p = probabilities(best_w)
+        chosen = (p >= UNCONTESTED_THRESHOLD) & (p < LINK_THRESHOLD)
+        if not chosen.any():
+            return
+        records, best_w, best_j = records[chosen], best_w[chosen], best_j[chosen]
+        all_i, all_j, all_w = every
+        at = np.minimum(np.searchsorted(records, all_i), len(records) - 1)
+        near = (records[at] == all_i) & (all_w > best_w[at] - MARGIN) & (all_j != best_j[at])
+        for n in np.flatnonzero(near).tolist():
+            self.near.setdefault(int(all_i[n]), []).append(int(all_j[n]))
+
     def _keep(
         self, i: Ints, j: Ints, w: Floats, caps: Ints, rank: Ints, levels: Ints, household: Floats
     ) -> None:
         """Record each record's best probability (its first candidate the guard leaves in, else
-        its first) and, for a best above review, its first KEPT uncapped candidates above review
-        or within the margin of it."""
+        its first) and its first KEPT uncapped candidates above review."""
         p = probabilities(w)
         uncapped = caps != NEW
         firsts = np.flatnonzero(rank == 0)
@@ -140,10 +168,7 @@ class Shortlists:
         groups, first_left_in = np.unique(i[left_in], return_index=True)
         best[np.searchsorted(i[firsts], groups)] = p[left_in[first_left_in]]
         self.best_probability.update(zip(i[firsts].tolist(), best.tolist(), strict=True))
-        # A best above review weighs 0 bits or more: a candidate within the margin of it weighs
-        # more than -MARGIN.
-        worth = best[np.searchsorted(i[firsts], i)] >= REVIEW_THRESHOLD
-        kept = np.flatnonzero(uncapped & worth & (w > -MARGIN))
+        kept = np.flatnonzero(uncapped & (p >= REVIEW_THRESHOLD))
         for n in kept.tolist():
             shortlist = self.candidates.setdefault(int(i[n]), [])
             if len(shortlist) < KEPT:
@@ -181,13 +206,15 @@ def decide(
     customer_of: list[int],
     holders: Holders | None = None,
     questions: Questions | None = None,
+    near: list[int] | None = None,
 ) -> Decision:
     """The online outcome from a shortlist (best first), the customers of earlier records, the
     holders of the record's phone and the open questions: a rival is a candidate of another
     customer above review, scoring within MARGIN of the best, that agrees as well or more
     closely than the best somewhere (`decide.contests`), unless the two customers are one open
     question; a liftable cap links when the best's customer is the sole holder; below the link
-    threshold an uncontested best links (`decide.uncontested`)."""
+    threshold an uncontested best links (`decide.uncontested`, on `near`: the other candidates
+    within the margin of the best, `Shortlists.near`)."""
     if not shortlist or shortlist[0][2] < REVIEW_THRESHOLD:
         return NEW_DECISION
     best, best_w, best_p, best_cap, best_levels, household = shortlist[0]
@@ -208,7 +235,12 @@ def decide(
         return Decision("link" if sole else "review", best)
     if best_cap == REVIEW:
         return Decision("review", best)
-    others = (w for j, w, *_ in shortlist[1:] if customer_of[j] != owner)
-    if best_p >= LINK_THRESHOLD or uncontested(best_levels, best_p, best_w, others, MARGIN):
+    others = (
+        customer_of[j]
+        for j in near or []
+        if customer_of[j] != owner
+        and not open_question(customer_of[j], owner, lambda c: known.get(c, _NONE))
+    )
+    if best_p >= LINK_THRESHOLD or uncontested(best_levels, best_p, others):
         return Decision("link", best)
     return Decision("review", best)

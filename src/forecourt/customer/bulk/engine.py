@@ -72,7 +72,8 @@ def resolve_frame(
         if record not in decisions:
             continue
         holders = shortlists.holders.get(record)
-        decision = decide(shortlists.candidates[record], customer, holders, asked)
+        near = shortlists.near.get(record)
+        decision = decide(shortlists.candidates[record], customer, holders, asked, near)
         decisions[record] = decision
         if decision.candidate is None:
             continue

@@ -22,7 +22,8 @@ Precision comes first, because a false merge shows one customer's data to anothe
 - REVIEW_THRESHOLD = 0.5: below even odds a person reviewing would mostly see strangers, so
   the record is new; between the thresholds a person decides, unless the best is uncontested.
 - Uncontested: from UNCONTESTED_THRESHOLD = 0.9 up, the best links when no candidate of another
-  customer comes within the margin of it (whatever that candidate's probability), the guard
+  customer comes within the margin of it (whatever that candidate's probability or guard,
+  among all the candidates, and an open question of the best's customer aside), the guard
   leaves it alone, and no contact agrees only nearly (an e-mail one edit away, a phone that
   shares only its last digits: mostly someone else's). Such a best is typically a name that
   agrees, its frequency counted, with nobody else stored under it anywhere near. The model
@@ -47,9 +48,9 @@ Precision comes first, because a false merge shows one customer's data to anothe
   for each further named identity of that customer on the phone, since a shared phone shows
   up under each of its users about equally often, so every further sighting under one name
   halves the odds that another person uses it. Name and city are left out of these odds:
-  relatives share the family name and the city; but a family name alone that agrees earns one
-  bit, since it rules out the relatives of another family name (in China a wife keeps her
-  own). The link threshold then decides.
+  relatives share the family name and the city; but a record giving a Chinese family name
+  alone that agrees earns one bit, since it rules out the relatives of another family name
+  (in China a wife keeps her own). The link threshold then decides.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ LIFTABLE = frozenset({NO_NAME, ONE_NAME})
 PERSONAL = frozenset({"phone", "email"})
 #: Each further named identity of the one customer on a phone halves the odds it is shared.
 SIGHTING_BITS = 1.0
-#: A record's one name agreeing (王先生 against 王伟) halves the relatives it could be.
+#: A record's one Chinese family name agreeing (王先生 against 王伟) halves the relatives it
+#: could be.
 ONE_NAME_BITS = 1.0
 UNCONTESTED_THRESHOLD = 0.9
 UNCONTESTED = "uncontested: nobody else near the best, no contact agreeing only nearly"
@@ -148,13 +150,14 @@ def resolve(
     `questions`: asked only when there is a rival, the customers a customer's open reviews
     concern)."""
     check_compatible(model, PERSON_COMPARISONS)
-    scored = _rank(model, record, candidates, clusters or {}, max_runner_ups + 1)
+    scored, every = _rank(model, record, candidates, clusters or {}, max_runner_ups + 1)
     if not scored:
         return Resolution("new", "no candidates", None, (), model.version)
     best, others = scored[0], tuple(scored[1:])
-    sole = sole_holder(best, phone_holders(record, candidates, clusters or {}), link_threshold)
+    holders = phone_holders(record, candidates, clusters or {})
+    sole = sole_holder(best, holders, link_threshold, one_name=one_name_only(record))
     outcome, reason = _decide(
-        scored, link_threshold, review_threshold, sole=sole, questions=questions
+        scored, link_threshold, review_threshold, sole=sole, questions=questions, every=every
     )
     return Resolution(outcome, reason, best, others, model.version)
 
@@ -173,14 +176,25 @@ def phone_holders(
 
 
 def sole_holder(
-    best: CandidateScore, holders: Sequence[tuple[str, bool]], link: float = LINK_THRESHOLD
+    best: CandidateScore,
+    holders: Sequence[tuple[str, bool]],
+    link: float = LINK_THRESHOLD,
+    *,
+    one_name: bool = False,
 ) -> bool:
     """Whether the best candidate's customer is the sole holder of the record's phone, with
-    odds against a relative on that phone reaching the link threshold (module docstring)."""
+    odds against a relative on that phone reaching the link threshold (module docstring);
+    `one_name`: the record gives one Chinese family name alone (`one_name_only`)."""
     if best.cap != "review" or best.guard not in LIFTABLE:
         return False
-    weight = household_weight(best.score, best.guard)
+    weight = household_weight(best.score, one_name=one_name and best.guard == ONE_NAME)
     return sole_holder_odds(weight, holders, best.customer_id, link)
+
+
+def one_name_only(record: PersonRecord) -> bool:
+    """Whether a record gives one name alone in China (王先生): its family name, which a wife
+    there keeps, so relatives by marriage do not share it (the one-name bit)."""
+    return len(record.name_tokens) == 1 and record.country == "CN"
 
 
 def sole_holder_odds(
@@ -197,14 +211,14 @@ def sole_holder_odds(
     return probability(weight + SIGHTING_BITS * (sightings - 1)) >= link
 
 
-def household_weight(score: PairScore, guard: str | None = None) -> float:
+def household_weight(score: PairScore, *, one_name: bool = False) -> float:
     """The pair's match weight with only the prior and the personal contacts counted, and a bit
-    more for a record capped for one name alone (`guard`): that name agreeing rules out the
-    relatives of another family name on the phone (in China a wife keeps her own)."""
+    more when the record's one Chinese family name agrees (`one_name`): it rules out the
+    relatives of another family name on the phone."""
     contacts = score.match_weight - sum(
         e.weight for e in score.evidence if e.comparison not in PERSONAL
     )
-    return contacts + (ONE_NAME_BITS if guard == ONE_NAME else 0.0)
+    return contacts + (ONE_NAME_BITS if one_name else 0.0)
 
 
 def _rank(
@@ -213,8 +227,9 @@ def _rank(
     candidates: Sequence[PersonRecord],
     clusters: Mapping[str, str],
     keep: int,
-) -> list[CandidateScore]:
-    """Candidates by match weight (fast path), the top `keep` scored with evidence and guard.
+) -> tuple[list[CandidateScore], list[tuple[float, str]]]:
+    """Candidates by match weight (fast path), the top `keep` scored with evidence and guard;
+    and every candidate's (match weight, customer).
 
     A candidate capped to "new" by the guard sorts after every other candidate.
     """
@@ -222,7 +237,8 @@ def _rank(
     weights = sorted(((match_weight(model, record, c), c) for c in others), key=lambda t: -t[0])
     ranked = [_candidate(model, record, c, clusters) for _, c in weights[: keep * 2]]
     ranked.sort(key=lambda s: (s.cap == "new", -s.score.match_weight))
-    return ranked[:keep]
+    every = [(w, clusters.get(c.record_id, c.record_id)) for w, c in weights]
+    return ranked[:keep], every
 
 
 def _candidate(
@@ -242,9 +258,11 @@ def _decide(
     *,
     sole: bool = False,
     questions: OpenQuestions | None = None,
+    every: Sequence[tuple[float, str]] = (),
 ) -> tuple[Outcome, str]:
     """The outcome from the ranked candidates (best first, guard-dropped last); `sole`: the
-    best's customer is the sole holder of the phone, which lifts a nameless guard's cap."""
+    best's customer is the sole holder of the phone, which lifts a nameless guard's cap;
+    `every`: each candidate's (match weight, customer), for the uncontested rule."""
     best = scored[0]
     if best.cap == "new" or best.probability < review:
         return "new", best.guard or "best candidate below the review threshold"
@@ -259,8 +277,8 @@ def _decide(
         and s.score.match_weight > best.score.match_weight - margin
         and contests(_level_indices(s.score), _level_indices(best.score))
     ]
-    if rivals and questions is not None:
-        asked = _asked(questions)
+    asked = _asked(questions) if questions is not None else None
+    if rivals and asked is not None:
         rivals = [s for s in rivals if not open_question(s.customer_id, best.customer_id, asked)]
     if rivals:
         return "review", f"ambiguous: customers {best.customer_id} and {rivals[0].customer_id}"
@@ -268,40 +286,42 @@ def _decide(
         return "link", "sole holder of the phone, above the link threshold"
     if best.cap == "review":
         return "review", best.guard or "capped to review"
-    return _unguarded(scored, link, margin)
+    return _unguarded(best, every, link, margin, asked)
 
 
-def _unguarded(scored: Sequence[CandidateScore], link: float, margin: float) -> tuple[Outcome, str]:
+def _unguarded(
+    best: CandidateScore,
+    every: Sequence[tuple[float, str]],
+    link: float,
+    margin: float,
+    asked: OpenQuestions | None,
+) -> tuple[Outcome, str]:
     """The outcome for a best above review that no guard caps and no rival contests."""
-    best = scored[0]
     if best.probability >= link:
         return "link", "best candidate above the link threshold"
+    owner, floor = best.customer_id, best.score.match_weight - margin
     near = (
-        s.score.match_weight
-        for s in scored[1:]
-        if s.customer_id != best.customer_id and s.cap != "new"
+        customer
+        for weight, customer in every
+        if weight > floor
+        and customer != owner
+        and not (asked is not None and open_question(customer, owner, asked))
     )
-    levels = _level_indices(best.score)
-    if uncontested(levels, best.probability, best.score.match_weight, near, margin):
+    if uncontested(_level_indices(best.score), best.probability, near):
         return "link", UNCONTESTED
     return "review", "best candidate between the review and link thresholds"
 
 
-def uncontested(
-    best: Sequence[int],
-    best_probability: float,
-    best_weight: float,
-    others: Iterable[float],
-    margin: float,
-) -> bool:
+def uncontested(best: Sequence[int], best_probability: float, near: Iterable[object]) -> bool:
     """The uncontested rule (module docstring) for an unguarded best below the link threshold,
-    on its level indices, probability and match weight, and the match weights of the other
-    customers' candidates that the guard leaves in; `margin` in bits."""
+    on its level indices and probability, and `near`: the other customers with a candidate
+    within the margin of it, of any probability or guard, open questions of its customer left
+    out (they are the same question, not someone else)."""
     if best_probability < UNCONTESTED_THRESHOLD:
         return False
     if best[_PHONE] == NEARLY or best[_EMAIL] == NEARLY:
         return False
-    return all(other <= best_weight - margin for other in others)
+    return next(iter(near), None) is None
 
 
 def open_question(a: C, b: C, asked: Callable[[C], Collection[C]]) -> bool:
