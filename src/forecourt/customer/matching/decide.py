@@ -96,8 +96,10 @@ ONE_NAME_BITS = 1.0
 UNCONTESTED_THRESHOLD = 0.9
 UNCONTESTED = "uncontested: nobody else near the best, no contact agreeing only nearly"
 #: Where the contacts sit among a pair's level indices (PERSON_COMPARISONS order), and the
-#: level at which a contact agrees only nearly (an e-mail one edit away, the phone's last digits).
-_PHONE, _EMAIL, NEARLY = 1, 2, 1
+#: level at which each agrees only nearly (an e-mail one edit away, the phone's last digits).
+_PHONE, _EMAIL = ([c.name for c in PERSON_COMPARISONS].index(name) for name in ("phone", "email"))
+_NEARLY_PHONE = PERSON_COMPARISONS[_PHONE].levels.index("same last 8 digits")
+_NEARLY_EMAIL = PERSON_COMPARISONS[_EMAIL].levels.index("same local part or 1 edit")
 _CONTACT_AGREES = frozenset(
     {
         "phone: exact",
@@ -319,7 +321,7 @@ def uncontested(best: Sequence[int], best_probability: float, near: Iterable[obj
     out (they are the same question, not someone else)."""
     if best_probability < UNCONTESTED_THRESHOLD:
         return False
-    if best[_PHONE] == NEARLY or best[_EMAIL] == NEARLY:
+    if best[_PHONE] == _NEARLY_PHONE or best[_EMAIL] == _NEARLY_EMAIL:
         return False
     return next(iter(near), None) is None
 
