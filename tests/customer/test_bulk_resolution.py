@@ -383,8 +383,8 @@ def _cautious() -> MatchModel:
     base = default_model()
     n = base.index("email")
     email = base.comparisons[n]
-    neutral = replace(email, m=(email.m[0], email.u[1] / 2, *email.m[2:]))
-    comparisons = (*base.comparisons[:n], neutral, *base.comparisons[n + 1 :])
+    nearly_against = replace(email, m=(email.m[0], email.u[1] / 2, *email.m[2:]))
+    comparisons = (*base.comparisons[:n], nearly_against, *base.comparisons[n + 1 :])
     return MatchModel(base.prior / 10, comparisons, "cautious")
 
 

@@ -97,14 +97,15 @@ class Shortlists:
         every = (i, j, w)
         i, j, w, agree, rank, levels = i[top], j[top], w[top], agree[top], rank[top], levels[top]
         caps = np.full(len(i), LINK, dtype=np.int64)
+        one_name = np.zeros(len(i), dtype=np.bool_)  # a one-name record's bit (online alike)
         for n in np.flatnonzero(agree).tolist():
-            caps[n] = _cap(record(int(i[n])), record(int(j[n])))
+            new = record(int(i[n]))
+            caps[n], why = _cap(new, record(int(j[n])))
+            one_name[n] = why == ONE_NAME and one_name_only(new)
         household = np.full(len(i), np.nan)
         for n in np.flatnonzero(caps == LIFT).tolist():
-            new, stored = int(i[n]), int(j[n])
-            one_name = contact_guard(record(new), record(stored))[1] == ONE_NAME
-            one_name = one_name and one_name_only(record(new))
-            household[n] = household_weight(score(new, stored), one_name=one_name)
+            pair = score(int(i[n]), int(j[n]))
+            household[n] = household_weight(pair, one_name=bool(one_name[n]))
         self._keep_holders(set(i[caps == LIFT].tolist()), *same_phone, record)
         self._keep_near(every, i, j, w, caps)
         self._keep(i, j, w, caps, rank, levels, household)
@@ -180,11 +181,11 @@ class Shortlists:
 _CAPS = {"link": LINK, "review": REVIEW, "new": NEW}
 
 
-def _cap(a: PersonRecord, b: PersonRecord) -> int:
+def _cap(a: PersonRecord, b: PersonRecord) -> tuple[int, str | None]:
     """The household guard for a pair whose contact agrees: the online `contact_guard`, with
-    the caps a sole holder of the phone may lift told apart."""
+    the caps a sole holder of the phone may lift told apart; and why."""
     cap, why = contact_guard(a, b)
-    return LIFT if cap == "review" and why in LIFTABLE else _CAPS[cap]
+    return (LIFT if cap == "review" and why in LIFTABLE else _CAPS[cap]), why
 
 
 @dataclass(frozen=True)
