@@ -558,8 +558,11 @@ def test_an_uncontested_link_says_why() -> None:
 def test_a_contact_agreeing_only_nearly_is_never_uncontested() -> None:
     # Level indices (name, phone, e-mail, city): the same Hanzi, and a phone or an e-mail that
     # agrees only nearly, with nobody else near.
-    assert uncontested((0, 2, 3, 0), 0.95, [])
-    assert not uncontested((0, 1, 3, 0), 0.95, [])
-    assert not uncontested((0, 2, 1, 0), 0.95, [])
-    assert not uncontested((0, 2, 3, 0), 0.95, ["another customer"])
-    assert not uncontested((0, 2, 3, 0), 0.85, [])
+    def none_asked(_customer: str) -> set[str]:
+        return set()
+
+    assert uncontested((0, 2, 3, 0), 0.95, [], "best", none_asked)
+    assert not uncontested((0, 1, 3, 0), 0.95, [], "best", none_asked)
+    assert not uncontested((0, 2, 1, 0), 0.95, [], "best", none_asked)
+    assert not uncontested((0, 2, 3, 0), 0.95, ["another customer"], "best", none_asked)
+    assert not uncontested((0, 2, 3, 0), 0.85, [], "best", none_asked)

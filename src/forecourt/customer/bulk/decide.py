@@ -221,12 +221,16 @@ def decide(
     best, best_w, best_p, best_cap, best_levels, household = shortlist[0]
     owner = customer_of[best]
     known = questions or {}
+
+    def asked(customer: int) -> Collection[int]:
+        return known.get(customer, _NONE)
+
     if any(
         customer_of[j] != owner
         and p >= REVIEW_THRESHOLD
         and w > best_w - MARGIN
         and contests(levels, best_levels)
-        and not open_question(customer_of[j], owner, lambda c: known.get(c, _NONE))
+        and not open_question(customer_of[j], owner, asked)
         for j, w, p, _, levels, _ in shortlist[1:]
     ):
         return Decision("review", best)
@@ -236,12 +240,7 @@ def decide(
         return Decision("link" if sole else "review", best)
     if best_cap == REVIEW:
         return Decision("review", best)
-    others = (
-        customer_of[j]
-        for j in near or []
-        if customer_of[j] != owner
-        and not open_question(customer_of[j], owner, lambda c: known.get(c, _NONE))
-    )
-    if best_p >= LINK_THRESHOLD or uncontested(best_levels, best_p, others):
+    others = (customer_of[j] for j in near or [])
+    if best_p >= LINK_THRESHOLD or uncontested(best_levels, best_p, others, owner, asked):
         return Decision("link", best)
     return Decision("review", best)

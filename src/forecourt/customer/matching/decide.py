@@ -55,8 +55,9 @@ Precision comes first, because a false merge shows one customer's data to anothe
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
@@ -229,9 +230,9 @@ def _rank(
     candidates: Sequence[PersonRecord],
     clusters: Mapping[str, str],
     keep: int,
-) -> tuple[list[CandidateScore], list[tuple[float, str]]]:
+) -> tuple[list[CandidateScore], Iterator[tuple[float, str]]]:
     """Candidates by match weight (fast path), the top `keep` scored with evidence and guard;
-    and every candidate's (match weight, customer).
+    and every candidate's (match weight, customer), heaviest first.
 
     A candidate capped to "new" by the guard sorts after every other candidate.
     """
@@ -239,7 +240,9 @@ def _rank(
     weights = sorted(((match_weight(model, record, c), c) for c in others), key=lambda t: -t[0])
     ranked = [_candidate(model, record, c, clusters) for _, c in weights[: keep * 2]]
     ranked.sort(key=lambda s: (s.cap == "new", -s.score.match_weight))
-    every = [(w, clusters.get(c.record_id, c.record_id)) for w, c in weights]
+    # Read only for a best the uncontested rule may link, and only down to the margin: a
+    # generator, so that the common case pays nothing for it.
+    every = ((w, clusters.get(c.record_id, c.record_id)) for w, c in weights)
     return ranked[:keep], every
 
 
@@ -260,11 +263,12 @@ def _decide(
     *,
     sole: bool = False,
     questions: OpenQuestions | None = None,
-    every: Sequence[tuple[float, str]] = (),
+    every: Iterable[tuple[float, str]] = (),
 ) -> tuple[Outcome, str]:
     """The outcome from the ranked candidates (best first, guard-dropped last); `sole`: the
     best's customer is the sole holder of the phone, which lifts a nameless guard's cap;
-    `every`: each candidate's (match weight, customer), for the uncontested rule."""
+    `every`: each candidate's (match weight, customer), heaviest first, for the uncontested
+    rule."""
     best = scored[0]
     if best.cap == "new" or best.probability < review:
         return "new", best.guard or "best candidate below the review threshold"
@@ -293,7 +297,7 @@ def _decide(
 
 def _unguarded(
     best: CandidateScore,
-    every: Sequence[tuple[float, str]],
+    every: Iterable[tuple[float, str]],
     link: float,
     margin: float,
     asked: OpenQuestions | None,
@@ -301,29 +305,34 @@ def _unguarded(
     """The outcome for a best above review that no guard caps and no rival contests."""
     if best.probability >= link:
         return "link", "best candidate above the link threshold"
-    owner, floor = best.customer_id, best.score.match_weight - margin
-    near = (
-        customer
-        for weight, customer in every
-        if weight > floor
-        and customer != owner
-        and not (asked is not None and open_question(customer, owner, asked))
-    )
-    if uncontested(_level_indices(best.score), best.probability, near):
+    floor = best.score.match_weight - margin
+    near = (customer for _, customer in itertools.takewhile(lambda t: t[0] > floor, every))
+    levels = _level_indices(best.score)
+    if uncontested(levels, best.probability, near, best.customer_id, asked or _no_questions):
         return "link", UNCONTESTED
     return "review", "best candidate between the review and link thresholds"
 
 
-def uncontested(best: Sequence[int], best_probability: float, near: Iterable[object]) -> bool:
+def uncontested(
+    best: Sequence[int],
+    best_probability: float,
+    near: Iterable[C],
+    owner: C,
+    asked: Callable[[C], Collection[C]],
+) -> bool:
     """The uncontested rule (module docstring) for an unguarded best below the link threshold,
-    on its level indices and probability, and `near`: the other customers with a candidate
-    within the margin of it, of any probability or guard, open questions of its customer left
-    out (they are the same question, not someone else)."""
+    on its level indices and probability, and `near`: the customers of the candidates within
+    the margin of it, of any probability or guard. Its own customer (`owner`) and the
+    customers that are an open question with it (`asked`) are no one else."""
     if best_probability < UNCONTESTED_THRESHOLD:
         return False
     if best[_PHONE] == _NEARLY_PHONE or best[_EMAIL] == _NEARLY_EMAIL:
         return False
-    return next(iter(near), None) is None
+    return all(customer == owner or open_question(customer, owner, asked) for customer in near)
+
+
+def _no_questions(_customer: str) -> Collection[str]:
+    return ()
 
 
 def open_question(a: C, b: C, asked: Callable[[C], Collection[C]]) -> bool:
