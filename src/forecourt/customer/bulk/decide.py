@@ -107,8 +107,11 @@ class Shortlists:
             pair = score(int(i[n]), int(j[n]))
             household[n] = household_weight(pair, one_name=bool(one_name[n]))
         self._keep_holders(set(i[caps == LIFT].tolist()), *same_phone, record)
-        self._keep_near(every, i, j, w, caps)
-        self._keep(i, j, w, caps, rank, levels, household)
+        # Each record's best: its first candidate the guard leaves in (rows, by record).
+        left_in = np.flatnonzero(caps != NEW)
+        bests = left_in[np.unique(i[left_in], return_index=True)[1]]
+        self._keep_near(every, i[bests], j[bests], w[bests])
+        self._keep(i, j, w, caps, rank, levels, household, bests)
 
     def absorb(self, other: Shortlists) -> None:
         """Take in the shortlists of other records (another chunk's)."""
@@ -137,14 +140,12 @@ class Shortlists:
             self.holders.setdefault(new, []).append((stored, named))
 
     def _keep_near(
-        self, every: tuple[Ints, Ints, Floats], i: Ints, j: Ints, w: Floats, caps: Ints
+        self, every: tuple[Ints, Ints, Floats], records: Ints, best_j: Ints, best_w: Floats
     ) -> None:
-        """For the records whose best (the first candidate the guard leaves in) lies between
-        the uncontested and the link threshold: every other candidate within the margin of it,
-        among all their pairs (`every`: records, candidates and weights, by record)."""
-        left_in = np.flatnonzero(caps != NEW)
-        records, first = np.unique(i[left_in], return_index=True)
-        best_w, best_j = w[left_in[first]], j[left_in[first]]
+        """For the records whose best (`records`, ascending, with their best candidate and its
+        weight) lies between the uncontested and the link threshold: every other candidate
+        within the margin of it, among all their pairs (`every`: records, candidates and
+        weights, by record)."""
         p = probabilities(best_w)
         chosen = (p >= UNCONTESTED_THRESHOLD) & (p < LINK_THRESHOLD)
         if not chosen.any():
@@ -157,17 +158,23 @@ class Shortlists:
             self.near.setdefault(int(all_i[n]), []).append(int(all_j[n]))
 
     def _keep(
-        self, i: Ints, j: Ints, w: Floats, caps: Ints, rank: Ints, levels: Ints, household: Floats
+        self,
+        i: Ints,
+        j: Ints,
+        w: Floats,
+        caps: Ints,
+        rank: Ints,
+        levels: Ints,
+        household: Floats,
+        bests: Ints,
     ) -> None:
-        """Record each record's best probability (its first candidate the guard leaves in, else
-        its first) and its first KEPT uncapped candidates above review."""
+        """Record each record's best probability (its first candidate the guard leaves in, row
+        `bests`, else its first) and its first KEPT uncapped candidates above review."""
         p = probabilities(w)
         uncapped = caps != NEW
         firsts = np.flatnonzero(rank == 0)
         best = p[firsts].copy()
-        left_in = np.flatnonzero(uncapped)
-        groups, first_left_in = np.unique(i[left_in], return_index=True)
-        best[np.searchsorted(i[firsts], groups)] = p[left_in[first_left_in]]
+        best[np.searchsorted(i[firsts], i[bests])] = p[bests]
         self.best_probability.update(zip(i[firsts].tolist(), best.tolist(), strict=True))
         kept = np.flatnonzero(uncapped & (p >= REVIEW_THRESHOLD))
         for n in kept.tolist():
@@ -211,12 +218,12 @@ def decide(
 ) -> Decision:
     """The online outcome from a shortlist (best first), the customers of earlier records, the
     holders of the record's phone and the open questions: a rival is a candidate of another
-    customer above review, scoring within MARGIN of the best, that agrees as well or more
-    closely than the best somewhere (`decide.contests`), unless the two customers are one open
-    question; a liftable cap links when the best's customer is the sole holder; below the link
-    threshold an uncontested best links (`decide.uncontested`, on `near`: the other candidates
-    within the margin of the best, `Shortlists.near`)."""
-    if not shortlist or shortlist[0][2] < REVIEW_THRESHOLD:
+    customer scoring within MARGIN of the best (every one kept is above review) that agrees as
+    well or more closely than the best somewhere (`decide.contests`), unless the two customers
+    are one open question; a liftable cap links when the best's customer is the sole holder;
+    below the link threshold an uncontested best links (`decide.uncontested`, on `near`: the
+    other candidates within the margin of the best, `Shortlists.near`)."""
+    if not shortlist:
         return NEW_DECISION
     best, best_w, best_p, best_cap, best_levels, household = shortlist[0]
     owner = customer_of[best]
@@ -227,11 +234,10 @@ def decide(
 
     if any(
         customer_of[j] != owner
-        and p >= REVIEW_THRESHOLD
         and w > best_w - MARGIN
         and contests(levels, best_levels)
         and not open_question(customer_of[j], owner, asked)
-        for j, w, p, _, levels, _ in shortlist[1:]
+        for j, w, _, _, levels, _ in shortlist[1:]
     ):
         return Decision("review", best)
     if best_cap == LIFT:
