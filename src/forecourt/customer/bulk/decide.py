@@ -30,13 +30,12 @@ from forecourt.customer.matching.comparisons import NULL, PERSON_COMPARISONS
 from forecourt.customer.matching.decide import (
     LIFTABLE,
     LINK_THRESHOLD,
-    ONE_NAME,
     REVIEW_THRESHOLD,
     UNCONTESTED_THRESHOLD,
     contact_guard,
     contests,
     household_weight,
-    one_name_only,
+    one_name_bit,
     open_question,
     sole_holder_odds,
     uncontested,
@@ -101,7 +100,7 @@ class Shortlists:
         for n in np.flatnonzero(agree).tolist():
             new = record(int(i[n]))
             caps[n], why = _cap(new, record(int(j[n])))
-            one_name[n] = why == ONE_NAME and one_name_only(new)
+            one_name[n] = one_name_bit(new, why)
         household = np.full(len(i), np.nan)
         for n in np.flatnonzero(caps == LIFT).tolist():
             pair = score(int(i[n]), int(j[n]))

@@ -158,7 +158,7 @@ def resolve(
         return Resolution("new", "no candidates", None, (), model.version)
     best, others = scored[0], tuple(scored[1:])
     holders = phone_holders(record, candidates, clusters or {})
-    sole = sole_holder(best, holders, link_threshold, one_name=one_name_only(record))
+    sole = sole_holder(best, holders, link_threshold, one_name=one_name_bit(record, best.guard))
     outcome, reason = _decide(
         scored, link_threshold, review_threshold, sole=sole, questions=questions, every=every
     )
@@ -187,17 +187,18 @@ def sole_holder(
 ) -> bool:
     """Whether the best candidate's customer is the sole holder of the record's phone, with
     odds against a relative on that phone reaching the link threshold (module docstring);
-    `one_name`: the record gives one Chinese family name alone (`one_name_only`)."""
+    `one_name`: the record earns the one-name bit (`one_name_bit`)."""
     if best.cap != "review" or best.guard not in LIFTABLE:
         return False
-    weight = household_weight(best.score, one_name=one_name and best.guard == ONE_NAME)
+    weight = household_weight(best.score, one_name=one_name)
     return sole_holder_odds(weight, holders, best.customer_id, link)
 
 
-def one_name_only(record: PersonRecord) -> bool:
-    """Whether a record gives one name alone in China (王先生): its family name, which a wife
-    there keeps, so relatives by marriage do not share it (the one-name bit)."""
-    return len(record.name_tokens) == 1 and record.country == "CN"
+def one_name_bit(record: PersonRecord, guard: str | None) -> bool:
+    """Whether a record capped by the guard (`guard`, why) earns the one-name bit: the cap is
+    for one name alone, and it is the record that gives one name, in China (王先生): its
+    family name, which a wife there keeps, so relatives by marriage do not share it."""
+    return guard == ONE_NAME and len(record.name_tokens) == 1 and record.country == "CN"
 
 
 def sole_holder_odds(
