@@ -56,7 +56,7 @@ LOADED_TABLES = ("lead", "outbox", "source_identity", "customer", "consent", "bl
 PERSON_FIELDS = ("first_name", "last_name", "full_name", "phone", "email", "city", "country")
 #: Distinct names, phones and e-mails each step of normalising remembers while an import reads
 #: (a million rows repeat them far apart; bench/bulk_import.py: read 35.1-35.9 s with this
-#: against 38.0-41.2 s with the default). Some 250 bytes an input, in each worker process.
+#: against 38.0-41.2 s with the default), at the cost of that many entries in each worker.
 REMEMBERED_IN_BULK = 1_048_576
 
 

@@ -29,9 +29,8 @@ Precision comes first, because a false merge shows one customer's data to anothe
   agrees, its frequency counted, with nobody else stored under it anywhere near. The model
   weighs the pair against a stranger drawn at random and leaves the rest of the store out;
   with nobody near, the store adds the evidence that the one close candidate is the person.
-  Below 0.9 that evidence is not enough: on a population of frequent names where relatives
-  share phones (the one tests/customer/test_matching_training.py trains on), uncontested
-  links from 0.5 up were wrong about five times as often as those from 0.9 up.
+  Below 0.9 the model itself gives another person one chance in ten or more, and the store's
+  silence says nothing of namesakes and relatives not stored yet: a person decides.
 - The household guard: family members share a phone or an e-mail. When a contact agrees but
   the names clearly disagree, the candidate can never be linked automatically: it goes to
   review when the names share a token (王伟/王芳, a relative or a typo-prone given name) and
