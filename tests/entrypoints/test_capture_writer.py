@@ -21,6 +21,7 @@ from forecourt import migrations
 from forecourt.bootstrap import Container, bootstrap
 from forecourt.campaign import service as campaign
 from forecourt.config import Settings
+from forecourt.customer import repository as customer_repository
 from forecourt.dealer import service as dealer
 from forecourt.entrypoints import capture_writer
 from forecourt.entrypoints.capture_writer import (
@@ -35,7 +36,7 @@ from forecourt.kernel.errors import InvalidInput
 from forecourt.kernel.principal import SYSTEM
 from forecourt.lead import service
 from forecourt.lead.incoming import IncomingLead
-from forecourt.lead.intake import CaptureIntake
+from forecourt.lead.intake import CaptureIntake, Waiting, prepare_together
 from forecourt.lead.schemas import Captured
 from forecourt.market import service as market
 
@@ -265,3 +266,93 @@ def test_a_server_process_that_reads_nothing_loses_its_connection_and_holds_up_n
         assert time.monotonic() - started < 5
         with pytest.raises(BrokenPipeError):
             ours.send(b"more")  # the connection was shut down
+
+
+def candidate_reads_by_the_writer(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The keys of every candidate read made on the intake's writer thread from now on (the
+    writer runs on a thread of this process here)."""
+    reads: list[str] = []
+    real = customer_repository.candidates
+
+    def spy(session: Any, keys: Any, limits: Any) -> Any:
+        if threading.current_thread().name == "capture-writer":
+            reads.extend(keys)
+        return real(session, keys, limits)
+
+    monkeypatch.setattr(customer_repository, "candidates", spy)
+    return reads
+
+
+def capture_in_turn(intake: RemoteIntake, rounds: list[list[IncomingLead]]) -> list[Any]:
+    """Capture round after round on one connection, each round's leads at once; every answer."""
+
+    async def run() -> list[Any]:
+        answers: list[Any] = []
+        try:
+            for leads in rounds:
+                captures = [intake.capture(SYSTEM, one) for one in leads]
+                answers += await asyncio.wait_for(asyncio.gather(*captures), 30)
+        finally:
+            intake.close()
+        return answers
+
+    return asyncio.run(run())
+
+
+def test_a_lead_prepared_after_an_answer_keeps_the_candidates_it_read(
+    writer: str, front: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first answer tells the server process which batch its next reading includes; nothing
+    # was written under the second lead's keys since, so the writer does not read them again.
+    reads = candidate_reads_by_the_writer(monkeypatch)
+    tag = uuid.uuid4().hex[:8]
+    first, second = capture_in_turn(
+        remote(front, writer), [[lead(f"opening-{tag}")], [lead(f"following-{tag}")]]
+    )
+    assert first.created
+    assert second.created
+    assert not any(f"following-{tag}" in key for key in reads)
+
+
+def test_a_person_written_twice_after_the_first_answer_is_still_linked(
+    writer: str, front: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both leads of the person are prepared on the same data, after the opening answer: the
+    # writer knows it wrote under the person's keys in the meantime and reads them again.
+    reads = candidate_reads_by_the_writer(monkeypatch)
+    tag = uuid.uuid4().hex[:8]
+    same = {"full_name": "Li Xiuying", "phone": f"+86 139 {tag[:4].translate(DIGITS)} 7000"}
+    pair = [lead(f"one-{tag}", **same), lead(f"two-{tag}", **same, email=None)]
+    _, first, second = capture_in_turn(remote(front, writer), [[lead(f"opening-{tag}")], pair])
+    assert first.lead.resolution == "new"
+    assert second.lead.resolution == "linked"
+    assert second.lead.customer_id == first.lead.customer_id
+    assert any("li xiuying" in key for key in reads)
+
+
+def test_a_lead_prepared_before_someone_else_committed_reads_its_candidates_again(
+    database: str, front: Container
+) -> None:
+    # Another process stores the same person between this capture's preparing and its writing:
+    # nothing the writer wrote tells it so, SQLite's data version does.
+    intake = CaptureIntake(front.uow, batching=True, reader_factory=front.reader)
+    tag = uuid.uuid4().hex[:8]
+    same = {"full_name": "Zhao Min", "phone": f"+86 137 {tag[:4].translate(DIGITS)} 6000"}
+    try:
+        warm = Waiting(SYSTEM, lead(f"warm-{tag}"), None)
+        intake._write([warm])  # the writer's first batch: it knows the database's mark now
+        later = lead(f"later-{tag}", **same, email=None)
+        (prepared,) = prepare_together(
+            front.reader(), [(SYSTEM, later, None)], snapshot=intake.written.batch
+        )
+        assert isinstance(prepared, service.Prepared)
+        assert prepared.plan.found == []
+        elsewhere = bootstrap(Settings(database_url=database))
+        earlier = service.capture_lead(elsewhere.uow(), data=lead(f"earlier-{tag}", **same))
+        elsewhere.engine.dispose()
+        item = Waiting(SYSTEM, later, None, prepared=prepared)
+        intake._write([item])
+    finally:
+        intake.close()
+    assert item.outcome().lead.resolution == "linked"
+    assert item.outcome().lead.customer_id == earlier.lead.customer_id

@@ -16,7 +16,7 @@ from forecourt.bootstrap import Container
 from forecourt.kernel.principal import SYSTEM
 from forecourt.lead import intake, service
 from forecourt.lead.incoming import IncomingLead
-from forecourt.lead.intake import CaptureIntake, Waiting
+from forecourt.lead.intake import CaptureIntake, Waiting, WrittenKeys
 
 
 def lead(source_id: str, **fields: Any) -> IncomingLead:
@@ -79,8 +79,8 @@ def test_a_failing_lead_loses_nothing_else_of_its_batch(
 ) -> None:
     real = service._capture
 
-    def failing(uow: Any, data: IncomingLead, key: str | None, prepared: Any) -> Any:
-        answer = real(uow, data, key, prepared)  # its rows and events are written, then it fails
+    def failing(uow: Any, data: IncomingLead, key: str | None, *args: Any) -> Any:
+        answer = real(uow, data, key, *args)  # its rows and events are written, then it fails
         if data.source_id == "bad":
             raise RuntimeError("broken after writing")
         return answer
@@ -215,3 +215,31 @@ def test_closing_writes_what_was_handed_over_then_ends_the_writer(
     assert writer is not None
     assert not writer.is_alive()
     assert table_count(connection, "lead") == 5
+
+
+def test_the_writer_knows_which_prepared_captures_saw_their_candidates_as_they_are() -> None:
+    written = WrittenKeys()
+    first = written.next_batch()
+    written.observe((1, 7))
+    written.wrote(["n:wang wei|c:1"])
+    assert not written.current(["e:a@example.com"], None)  # prepared on unknown data
+    assert not written.current(["e:a@example.com"], first - 1)  # before the writer knew the data
+    assert written.current(["n:wang wei|c:1"], first)
+    written.next_batch()
+    written.observe((1, 7))  # nobody else committed
+    written.wrote(["n:wang wei|c:1"])
+    assert not written.current(["n:wang wei|c:1", "e:a@example.com"], first)
+    assert written.current(["e:a@example.com"], first)
+    written.observe((1, 8))  # somebody else did
+    assert not written.current(["e:a@example.com"], first)
+
+
+def test_the_writer_reads_again_what_was_prepared_before_the_batches_it_remembers() -> None:
+    written = WrittenKeys()
+    first = written.next_batch()
+    written.observe((1, 7))
+    for _ in range(2 * intake.LEDGER_BATCHES):  # forgotten by the second pruning at the latest
+        written.next_batch()
+        written.observe((1, 7))
+    assert written.current(["e:b@example.com"], written.batch - 1)
+    assert not written.current(["e:b@example.com"], first)

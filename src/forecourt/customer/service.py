@@ -62,17 +62,23 @@ def resolve_person(
     channel: str,
     source_id: str | None,
     plan: PersonPlan | None = None,
+    plan_current: bool = False,
 ) -> IdentityOutcome:
     """Store a captured person as a source identity and link it to a customer: the same person
     already known (linked), a new customer, or a new customer queued for review against a likely
     match. A (channel, source id) is stored once: a second one violates a unique constraint, so
     callers check for replays first (lead capture does, before anything else). With a `plan`
     made before the transaction, its decision stands when the candidates read now are the ones
-    it saw (the same identities of the same customers, the same model); else it is taken again."""
+    it saw (the same identities of the same customers, the same model); else it is taken again.
+    `plan_current`: the caller knows nothing was written under the plan's keys since it was
+    made (`lead.intake` does), so its candidates stand without being read again."""
     with uow:
         record = person.record
         keys = list(plan.keys) if plan else blocking_keys(record)
-        found = repository.candidates(uow.session, keys, KEY_LIMITS) if keys else []
+        if plan is not None and plan_current:
+            found = plan.found
+        else:
+            found = repository.candidates(uow.session, keys, KEY_LIMITS) if keys else []
         decision = _planned(uow, plan, found)
         if decision is None:
             decision, _ = _decision(uow, record, found)

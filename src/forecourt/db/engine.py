@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -111,3 +111,16 @@ def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionm
     `read_only` ones do not take SQLite's write lock (no effect on PostgreSQL)."""
     bind = engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"}) if read_only else engine
     return sessionmaker(bind=bind, expire_on_commit=False)
+
+
+def others_commits(connection: Connection) -> tuple[int, int] | None:
+    """On SQLite, a mark that changes whenever another connection has committed to the database
+    since it was last read on this one (`PRAGMA data_version`), with the driver connection it
+    belongs to (each connection counts for itself): equal marks read on the writer's
+    connection mean nobody else wrote in between. None on other databases."""
+    if connection.dialect.name != "sqlite":
+        return None
+    driver = connection.connection.dbapi_connection
+    assert driver is not None  # a connection in use has its driver connection
+    version = driver.execute("PRAGMA data_version").fetchone()[0]
+    return id(driver), int(version)

@@ -7,13 +7,16 @@ with it, and the lock is held longer than the writing needs. `forecourt serve` t
 one writer process beside the server. A server process prepares each capture itself
 (`lead.service.prepare_capture`: normalising, the replay check, the campaign, the person's
 resolution, all of them reads) and sends it here; the writer writes the captures that arrive
-together in one transaction (`lead.intake`) and sends each its answer. What the preparing read
-is checked again as it is written, so a capture prepared on data that changed since is decided
+together in one transaction (`lead.intake`) and sends each its answer. A capture prepared on
+data that changed since is decided again as it is written: the writer knows which blocking keys
+it wrote under in which batch, and each answer names its batch, so the server process tells it
+which batches the data it prepared on includes (`lead.intake.WrittenKeys`); a capture whose
+keys were written under since, or prepared before anyone else committed, reads its candidates
 again.
 
 On the wire, over a Unix socket that only its owner may open: frames of a 4-byte length and a
 pickle, (request id, actor, lead, idempotency key, prepared) one way and (request id, result,
-error) the other. A server process that cannot reach the writer captures in process instead
+error, the number of the writer's batch that ended with it) the other. A server process that cannot reach the writer captures in process instead
 (`lead.intake` on its own thread). If the writer goes away with captures in flight, or does
 not answer within `ANSWER_WAIT_S`, they fail: one may have been written all the same, so sending
 it again is safe for a lead with a source id or an Idempotency-Key, which then gets the first
@@ -43,7 +46,7 @@ from forecourt.bootstrap import Container
 from forecourt.kernel.principal import SYSTEM, Principal
 from forecourt.kernel.uow import UnitOfWork
 from forecourt.lead.incoming import IncomingLead
-from forecourt.lead.intake import CaptureIntake, Waiting, prepare_together
+from forecourt.lead.intake import CaptureIntake, Waiting, WrittenKeys, prepare_together
 from forecourt.lead.schemas import Captured
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,7 @@ def run_writer(container: Container, address: str, *, stop: threading.Event) -> 
         reader_factory=container.reader,
         after_replies=replies.send,
     )
+    replies.written = intake.written
     with contextlib.suppress(FileNotFoundError):
         os.unlink(address)  # left by a writer that died
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -101,12 +105,16 @@ class _Replies:
     def __init__(self) -> None:
         # Filled and sent by the intake's one writer thread only.
         self._waiting: dict[socket.socket, list[bytes]] = {}
+        self.written: WrittenKeys | None = None
+        """The intake's batches: each answer says which batch it ended, so that the server
+        process can tell the captures it prepares afterwards which data they read."""
 
     def answer(self, connection: socket.socket, request_id: int) -> Callable[[Waiting], None]:
         """The reply callback of one capture received on `connection`."""
 
         def on_reply(item: Waiting) -> None:
-            frame = _frame((request_id, item.result, _portable(item.error)))
+            batch = self.written.batch if self.written else None
+            frame = _frame((request_id, item.result, _portable(item.error), batch))
             self._waiting.setdefault(connection, []).append(frame)
 
         return on_reply
@@ -251,6 +259,7 @@ class _Channel:
         self._waiting: dict[int, asyncio.Future[Captured]] = {}
         self._queued: list[tuple[Principal, IncomingLead, str | None, asyncio.Future[Captured]]]
         self._queued = []
+        self._ended: int | None = None  # the writer's last batch this process knows has ended
         self.broken = False
         self._task = asyncio.get_running_loop().create_task(self._answers())
 
@@ -286,7 +295,10 @@ class _Channel:
         """Prepare the queued captures together; answer replays and failures at once, and
         register the rest to be answered by the writer. Their frames."""
         outcomes = prepare_together(
-            self._reader_factory(SYSTEM), [(actor, data, key) for actor, data, key, _ in queued]
+            self._reader_factory(SYSTEM),
+            [(actor, data, key) for actor, data, key, _ in queued],
+            # Answered, so committed before this reading starts: the data read includes it.
+            snapshot=self._ended,
         )
         frames = []
         for (actor, data, key, answer), prepared in zip(queued, outcomes, strict=True):
@@ -312,7 +324,9 @@ class _Channel:
             while True:
                 head = await self._reader.readexactly(HEADER.size)
                 body = await self._reader.readexactly(HEADER.unpack(head)[0])
-                request_id, result, error = pickle.loads(body)  # our own writer sent it
+                request_id, result, error, batch = pickle.loads(body)  # our own writer sent it
+                if batch is not None:
+                    self._ended = max(batch, self._ended or batch)
                 self._settle(request_id, result, error)
         except (asyncio.IncompleteReadError, OSError):
             pass  # the writer went away

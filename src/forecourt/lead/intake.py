@@ -14,7 +14,8 @@ capture that finds nobody else waiting is written at once, alone.
 
 The lock is thus held for the writing, not for the reading and deciding before it. With a
 capture writer process (`entrypoints.capture_writer`), the server prepares and the writer only
-writes: the captures it receives come prepared.
+writes: the captures it receives come prepared. Either way a prepared capture's candidates are
+read again as it is written only when they may have changed since (`WrittenKeys`).
 
 Why a writer thread rather than a thread per request: Python runs one thread at a time, so
 sixteen request threads waiting their turn at the interpreter lock added CPU to every capture
@@ -33,12 +34,14 @@ import contextlib
 import logging
 import queue
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from starlette.concurrency import run_in_threadpool
 
+from forecourt.db.engine import others_commits
 from forecourt.kernel.principal import SYSTEM, Principal
 from forecourt.kernel.uow import UnitOfWork
 from forecourt.lead import service
@@ -65,6 +68,10 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 8
 """At most this many captures share a transaction: a bound on how long the last one waits."""
+LEDGER_BATCHES = 1024
+"""How many batches back, at least, the writer remembers the keys it wrote under
+(`WrittenKeys`; it forgets every so many batches, so up to twice as many): a capture prepared on
+older data has its candidates read again."""
 
 
 @dataclass
@@ -114,6 +121,57 @@ def _settle(answer: asyncio.Future[Captured], item: Waiting) -> None:
         answer.set_result(item.outcome())
 
 
+class WrittenKeys:
+    """The blocking keys a capture writer has written identities under, batch by batch: what
+    lets it keep a capture's candidates as they were read when it was prepared (`Prepared.plan`)
+    instead of reading them again as it writes.
+
+    Batches are numbered, and a capture prepared on a snapshot known to include every batch up
+    to a number (`Prepared.snapshot`: a server process learns the numbers from the writer's
+    answers) has current candidates when nothing was written under any of its keys in a later
+    batch, and nobody else committed to the database in between. The writer learns of others'
+    commits (a merge, an import, another process) from SQLite's data version, read at the start
+    of each of its transactions; after one, every capture prepared before is read again.
+    Numbers start at the clock in nanoseconds, so a writer started again numbers after the one
+    before it, whose numbers are thus older than anything it remembers."""
+
+    def __init__(self) -> None:
+        self.batch = time.time_ns()
+        """The number of the batch being written, or of the last one."""
+        self._fresh_from = self.batch + 1  # snapshots older than this are read again
+        self._written: dict[str, int] = {}
+        self._others: tuple[int, int] | None = None
+
+    def next_batch(self) -> int:
+        """Number a new batch; the one before it has ended (committed or not)."""
+        self.batch += 1
+        if self.batch % LEDGER_BATCHES == 0:
+            oldest = self.batch - LEDGER_BATCHES
+            self._written = {key: n for key, n in self._written.items() if n > oldest}
+            self._fresh_from = max(self._fresh_from, oldest + 1)
+        return self.batch
+
+    def observe(self, others: tuple[int, int] | None) -> None:
+        """At the start of a transaction of the batch: the database's mark of others' commits
+        (`db.engine.others_commits`). A changed mark (or none) makes every capture prepared
+        before this batch read its candidates again."""
+        if others is None or others != self._others:
+            self._fresh_from = self.batch
+        self._others = others
+
+    def current(self, keys: Iterable[str], snapshot: int | None) -> bool:
+        """Whether a capture prepared on `snapshot` saw its candidates as they are now."""
+        if snapshot is None or snapshot < self._fresh_from:
+            return False
+        written = self._written
+        return all(written.get(key, 0) <= snapshot for key in keys)
+
+    def wrote(self, keys: Iterable[str]) -> None:
+        """Identities were written (or may have been) under `keys` in this batch."""
+        for key in keys:
+            self._written[key] = self.batch
+
+
 _STOP = None  # put on the queue by `close`: the writer ends
 
 
@@ -134,6 +192,7 @@ class CaptureIntake:
         self._reader_factory = reader_factory or uow_factory
         self._batching = batching
         self._queue: queue.SimpleQueue[Waiting | None] = queue.SimpleQueue()
+        self.written = WrittenKeys()  # used by the writer thread only
         self._writer: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -233,12 +292,14 @@ class CaptureIntake:
         todo: list[tuple[Waiting, service.Prepared]] = []
         try:
             todo = self._prepared(batch)
+            self.written.next_batch()
             if not todo or self._written_at_once(todo):
                 return
             uow = self._uow_factory(SYSTEM)
             with uow:
+                self.written.observe(others_commits(uow.session.connection()))
                 for item, prepared in todo:
-                    _capture_one(uow, item, prepared)
+                    self._capture_one(uow, item, prepared)
                 uow.commit()
         except Exception as exc:  # no transaction, or the commit failed: nothing was kept
             # Replays answered while preparing keep their answers; the rest get the error.
@@ -258,15 +319,9 @@ class CaptureIntake:
         uow = self._uow_factory(SYSTEM)
         try:
             with uow:
+                self.written.observe(others_commits(uow.session.connection()))
                 results = [
-                    service.capture_joined(
-                        uow.for_actor(item.actor),
-                        data=item.data,
-                        idempotency_key=item.idempotency_key,
-                        prepared=prepared,
-                        guarded=False,
-                    )
-                    for item, prepared in todo
+                    self._captured(uow, item, prepared, guarded=False) for item, prepared in todo
                 ]
                 uow.commit()
         except Exception:
@@ -276,6 +331,30 @@ class CaptureIntake:
             item.result = result
         return True
 
+    def _captured(
+        self, uow: UnitOfWork, item: Waiting, prepared: service.Prepared, *, guarded: bool
+    ) -> Captured:
+        """Write one capture in the batch's transaction, its candidates as read when it was
+        prepared if nothing was written under its keys since (`WrittenKeys`)."""
+        keys = prepared.plan.keys
+        try:
+            return service.capture_joined(
+                uow.for_actor(item.actor),
+                data=item.data,
+                idempotency_key=item.idempotency_key,
+                prepared=prepared,
+                guarded=guarded,
+                plan_current=self.written.current(keys, prepared.snapshot),
+            )
+        finally:  # written, or perhaps partly before it failed
+            self.written.wrote(keys)
+
+    def _capture_one(self, uow: UnitOfWork, item: Waiting, prepared: service.Prepared) -> None:
+        try:
+            item.result = self._captured(uow, item, prepared, guarded=True)
+        except Exception as exc:  # this lead's own failure (bad input, a conflict): its request's
+            item.error = exc
+
     def _prepared(self, batch: list[Waiting]) -> list[tuple[Waiting, service.Prepared]]:
         """Prepare the batch's captures on one reader, before the write lock; a replay found is
         answered here, a capture whose preparing failed gets its error. What is left to write."""
@@ -284,6 +363,7 @@ class CaptureIntake:
         outcomes = prepare_together(
             self._reader_factory(SYSTEM),
             [(item.actor, item.data, item.idempotency_key) for item in fresh],
+            snapshot=self.written.batch,  # every batch before this one has ended
         )
         for item, prepared in zip(fresh, outcomes, strict=True):
             if isinstance(prepared, BaseException):
@@ -296,27 +376,25 @@ class CaptureIntake:
 
 
 def prepare_together(
-    reader: UnitOfWork, captures: Sequence[tuple[Principal, IncomingLead, str | None]]
+    reader: UnitOfWork,
+    captures: Sequence[tuple[Principal, IncomingLead, str | None]],
+    *,
+    snapshot: int | None = None,
 ) -> list[service.Prepared | Exception]:
     """Prepare captures (actor, lead, idempotency key) on one reader, one snapshot for them all:
     a read transaction costs its start, and on SQLite re-reading the pages other processes
-    changed since the last one. Each capture's preparation, or the error it alone met."""
+    changed since the last one. `snapshot`: the last batch of the writer known to have ended
+    before this reading starts (`WrittenKeys`). Each capture's preparation, or the error it
+    alone met."""
     outcomes: list[service.Prepared | Exception] = []
     with reader:
         for actor, data, key in captures:
             try:
                 joined = reader.for_actor(actor)
-                outcomes.append(service.prepare_capture(joined, data=data, idempotency_key=key))
+                prepared = service.prepare_capture(
+                    joined, data=data, idempotency_key=key, snapshot=snapshot
+                )
+                outcomes.append(prepared)
             except Exception as exc:  # this lead's own failure: the others go on
                 outcomes.append(exc)
     return outcomes
-
-
-def _capture_one(uow: UnitOfWork, item: Waiting, prepared: service.Prepared) -> None:
-    try:
-        joined = uow.for_actor(item.actor)
-        item.result = service.capture_joined(
-            joined, data=item.data, idempotency_key=item.idempotency_key, prepared=prepared
-        )
-    except Exception as exc:  # this lead's own failure (bad input, a conflict): its request's
-        item.error = exc

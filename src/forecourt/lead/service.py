@@ -46,10 +46,17 @@ class Prepared:
     earlier: Captured | None
     credit: Attribution
     plan: customers.PersonPlan
+    snapshot: int | None = None
+    """The last batch of captures (`lead.intake`) the reader's data was known to include, if
+    any: the writer then knows which of the plan's candidates may have changed since."""
 
 
 def prepare_capture(
-    reader: UnitOfWork, *, data: IncomingLead, idempotency_key: str | None = None
+    reader: UnitOfWork,
+    *,
+    data: IncomingLead,
+    idempotency_key: str | None = None,
+    snapshot: int | None = None,
 ) -> Prepared:
     """Everything of a capture that only reads, done before the write transaction: on SQLite
     captures write one at a time, and what is done here does not hold the others up.
@@ -66,6 +73,7 @@ def prepare_capture(
             earlier=replay,
             credit=_credit(reader, data),
             plan=customers.plan_person(reader, person=person),
+            snapshot=snapshot,
         )
 
 
@@ -76,20 +84,22 @@ def capture_joined(
     idempotency_key: str | None = None,
     prepared: Prepared | None = None,
     guarded: bool = True,
+    plan_current: bool = False,
 ) -> Captured:
     """Capture one lead inside a transaction other captures share (`lead.intake`): in a
     savepoint, so a lead that fails leaves the others' writes and events as they were. With
     what `prepare_capture` worked out, a replay it found is answered at once, and the lead's
-    resolution is taken again only if its candidates changed in between. Not `guarded`: no
-    savepoint, and any error (a replay that raced in too) is raised for the caller, who then
+    resolution is taken again only if its candidates changed in between: read again, unless
+    the caller knows nothing was written under its keys since (`plan_current`). Not `guarded`:
+    no savepoint, and any error (a replay that raced in too) is raised for the caller, who then
     keeps nothing of the transaction."""
     if prepared is not None and prepared.earlier is not None:
         return prepared.earlier
     if not guarded:
-        return _capture(uow, data, idempotency_key, prepared)
+        return _capture(uow, data, idempotency_key, prepared, plan_current)
     try:
         with uow.savepoint():
-            return _capture(uow, data, idempotency_key, prepared)
+            return _capture(uow, data, idempotency_key, prepared, plan_current)
     except IntegrityError as error:
         return _raced(uow, data, idempotency_key, error)
 
@@ -110,6 +120,7 @@ def _capture(
     data: IncomingLead,
     idempotency_key: str | None,
     prepared: Prepared | None = None,
+    plan_current: bool = False,
 ) -> Captured:
     # Normalising needs no database: done before the transaction, it does not hold the write
     # lock (on SQLite, every other capture waits for that lock).
@@ -127,6 +138,7 @@ def _capture(
             channel=data.channel.value,
             source_id=data.source_id,
             plan=prepared.plan if prepared else None,
+            plan_current=plan_current,
         )
         credit = prepared.credit if prepared else _credit(uow, data)
         lead = _new_lead(uow, data, idempotency_key, person, identity, credit)
