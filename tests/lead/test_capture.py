@@ -372,7 +372,6 @@ def test_a_capture_prepared_before_the_persons_first_lead_was_stored_is_decided_
     uow: UnitOfWork,
 ) -> None:
     prepared = leads.prepare_capture(uow, data=returning("second"))
-    assert prepared.plan.decision is not None
     assert prepared.plan.decision.outcome == "new"  # nobody like them was stored yet
     first = leads.capture_lead(uow, data=returning("first", channel="dealer"))
     again = write_prepared(uow, returning("second"), prepared)
@@ -439,10 +438,11 @@ def test_a_capture_prepared_under_another_model_is_decided_again(
     assert again.lead.customer_id == first.lead.customer_id
 
 
-def test_a_plan_whose_decision_consulted_open_reviews_is_not_kept(
+def test_a_plan_whose_decision_consulted_open_reviews_is_noted(
     uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Reviews change without touching candidate rows: such a decision is taken again.
+    # Reviews change without touching candidate rows: such a decision is taken again unless the
+    # writer knows nothing changed (`plan_current`).
     real = customers.resolve
 
     def asking(*args: Any, questions: Any, **kwargs: Any) -> Any:
@@ -450,6 +450,31 @@ def test_a_plan_whose_decision_consulted_open_reviews_is_not_kept(
         return real(*args, questions=questions, **kwargs)
 
     person = leads.prepare_capture(uow, data=returning("plain")).person
-    assert customers.plan_person(uow, person=person).decision is not None
+    assert not customers.plan_person(uow, person=person).asked
     monkeypatch.setattr(customers, "resolve", asking)
-    assert customers.plan_person(uow, person=person).decision is None
+    assert customers.plan_person(uow, person=person).asked
+
+
+@pytest.mark.parametrize("current", [False, True], ids=["read-again", "current"])
+def test_a_decision_that_consulted_open_reviews_stands_only_when_the_writer_vouches_for_it(
+    uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch, current: bool
+) -> None:
+    first = leads.capture_lead(uow, data=returning("first", channel="dealer"))
+    decided: list[str] = []
+    real = customers.resolve
+
+    def asking(*args: Any, questions: Any, **kwargs: Any) -> Any:
+        decided.append("decided")
+        questions(str(first.lead.customer_id))
+        return real(*args, questions=questions, **kwargs)
+
+    monkeypatch.setattr(customers, "resolve", asking)
+    prepared = leads.prepare_capture(uow, data=returning("second"))
+    assert prepared.plan.asked
+    with uow:
+        again = leads.capture_joined(
+            uow, data=returning("second"), prepared=prepared, plan_current=current
+        )
+        uow.commit()
+    assert decided == (["decided"] if current else ["decided", "decided"])
+    assert again.lead.customer_id == first.lead.customer_id

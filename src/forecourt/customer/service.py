@@ -35,13 +35,13 @@ OUTCOMES = {"link": "linked", "new": "new", "review": "review"}
 @dataclass(frozen=True, slots=True)
 class PersonPlan:
     """A resolution worked out before the write transaction, on a reader (`plan_person`): the
-    blocking keys, the candidate rows seen, and the decision taken on them. `decision` is None
-    when open reviews were consulted: reviews change without touching candidate rows, so such
-    a decision is taken again when the person is stored."""
+    blocking keys, the candidate rows seen, the decision taken on them, and whether it consulted
+    the candidates' open reviews (`asked`)."""
 
     keys: tuple[str, ...]
     found: list[tuple[Any, ...]]
-    decision: Resolution | None
+    decision: Resolution
+    asked: bool
 
 
 def plan_person(uow: UnitOfWork, *, person: NormalisedPerson) -> PersonPlan:
@@ -52,7 +52,7 @@ def plan_person(uow: UnitOfWork, *, person: NormalisedPerson) -> PersonPlan:
         keys = blocking_keys(person.record)
         found = repository.candidates(uow.session, keys, KEY_LIMITS) if keys else []
         decision, asked = _decision(uow, person.record, found)
-        return PersonPlan(tuple(keys), found, None if asked else decision)
+        return PersonPlan(tuple(keys), found, decision, asked)
 
 
 def resolve_person(
@@ -69,9 +69,11 @@ def resolve_person(
     match. A (channel, source id) is stored once: a second one violates a unique constraint, so
     callers check for replays first (lead capture does, before anything else). With a `plan`
     made before the transaction, its decision stands when the candidates read now are the ones
-    it saw (the same identities of the same customers, the same model); else it is taken again.
-    `plan_current`: the caller knows nothing was written under the plan's keys since it was
-    made (`lead.intake` does), so its candidates stand without being read again."""
+    it saw (the same identities of the same customers, the same model) and it consulted no open
+    review (reviews change without touching candidate rows); else it is taken again.
+    `plan_current`: the caller knows that nobody wrote under the plan's keys since it was made
+    and that no review was decided meanwhile (`lead.intake` does), so its candidates and its
+    decision stand without being read again."""
     with uow:
         record = person.record
         keys = list(plan.keys) if plan else blocking_keys(record)
@@ -79,7 +81,7 @@ def resolve_person(
             found = plan.found
         else:
             found = repository.candidates(uow.session, keys, KEY_LIMITS) if keys else []
-        decision = _planned(uow, plan, found)
+        decision = _planned(uow, plan, found, plan_current)
         if decision is None:
             decision, _ = _decision(uow, record, found)
         outcome = _apply(uow, person, Source(channel, source_id), keys, decision)
@@ -88,11 +90,13 @@ def resolve_person(
 
 
 def _planned(
-    uow: UnitOfWork, plan: PersonPlan | None, found: list[tuple[Any, ...]]
+    uow: UnitOfWork, plan: PersonPlan | None, found: list[tuple[Any, ...]], current: bool
 ) -> Resolution | None:
     """The plan's decision if it still holds: nothing it was taken on has changed since."""
+    if plan is None:
+        return None
     # Compared as sets: the statement has no order, and rows in another order are the same.
-    if plan is None or plan.decision is None or set(plan.found) != set(found):
+    if not current and (plan.asked or set(plan.found) != set(found)):
         return None
     if plan.decision.model_version != model_store.active(uow.session).version:
         return None

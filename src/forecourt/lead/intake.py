@@ -130,8 +130,11 @@ class WrittenKeys:
     to a number (`Prepared.snapshot`: a server process learns the numbers from the writer's
     answers) has current candidates when nothing was written under any of its keys in a later
     batch, and nobody else committed to the database in between. The writer learns of others'
-    commits (a merge, an import, another process) from SQLite's data version, read at the start
-    of each of its transactions; after one, every capture prepared before is read again.
+    commits (a merge, an import, a review decided, another process) from SQLite's data version,
+    read at the start of each of its transactions; after one, every capture prepared before is
+    read again. A current capture keeps its decision too, even one that consulted open reviews:
+    the writer's own captures open reviews only on the customers they create, which no capture
+    prepared before them has among its candidates.
     Numbers start at the clock in nanoseconds, so a writer started again numbers after the one
     before it, whose numbers are thus older than anything it remembers."""
 
