@@ -253,19 +253,27 @@ def active_models(session: Session) -> Sequence[StoredMatchModel]:
     return session.scalars(select(StoredMatchModel).where(StoredMatchModel.active.is_(True))).all()
 
 
-# Asked whenever a capture finds rival customers for one person: db.direct.
-_OPEN_QUESTIONS = Direct(
-    select(MatchReview.candidate_customer_id)
-    .join(SourceIdentity, MatchReview.identity_id == SourceIdentity.id)
-    .where(
-        SourceIdentity.customer_id == bindparam("customer_id"),
-        MatchReview.status == bindparam("status"),
+def open_questions(
+    session: Session, customer_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """The open reviews of these customers' identities, each as (the customer, the customer it
+    asks about): one statement for all the customers a capture may ask about."""
+    values: dict[str, Any] = {f"c{i}": customer for i, customer in enumerate(customer_ids)}
+    values["status"] = "open"
+    rows = _open_questions_query(len(customer_ids)).fetch_all(session.connection(), values)
+    return [(customer, candidate) for customer, candidate in rows]
+
+
+# Asked whenever a capture finds rival customers for one person: db.direct, built once per
+# number of customers.
+@functools.cache
+def _open_questions_query(count: int) -> Direct:
+    customer = SourceIdentity.customer_id
+    return Direct(
+        select(customer, MatchReview.candidate_customer_id)
+        .join(SourceIdentity, MatchReview.identity_id == SourceIdentity.id)
+        .where(
+            customer.in_([bindparam(f"c{i}", type_=customer.type) for i in range(count)]),
+            MatchReview.status == bindparam("status"),
+        )
     )
-)
-
-
-def open_questions(session: Session, customer_id: uuid.UUID) -> set[uuid.UUID]:
-    """The customers that open reviews of this customer's identities ask about."""
-    values = {"customer_id": customer_id, "status": "open"}
-    rows = _OPEN_QUESTIONS.fetch_all(session.connection(), values)
-    return {candidate for (candidate,) in rows}

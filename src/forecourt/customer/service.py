@@ -122,15 +122,18 @@ def _decision(
 
 def _open_questions(uow: UnitOfWork, clusters: Mapping[str, str]) -> OpenQuestions:
     """The customers a candidate customer's open reviews ask about, named as in `clusters`.
-    Only a lead with a rival asks, so the candidates' customer ids are parsed on the first
-    question, not for every lead."""
-    named: dict[uuid.UUID, str] = {}
+    Only a lead with a rival asks: on the first question the open reviews of every candidate
+    customer are read, in one statement, rather than one statement per customer asked about."""
+    answers: dict[str, set[str]] = {}
 
     def asked(customer: str) -> set[str]:
-        if not named:
-            named.update((uuid.UUID(text), text) for text in set(clusters.values()))
-        found = repository.open_questions(uow.session, uuid.UUID(customer))
-        return {named[c] for c in found if c in named}
+        if not answers and clusters:
+            named = {uuid.UUID(text): text for text in set(clusters.values())}
+            answers.update((text, set()) for text in named.values())
+            for of, about in repository.open_questions(uow.session, list(named)):
+                if about in named:
+                    answers[named[of]].add(named[about])
+        return answers.get(customer, set())
 
     return asked
 
