@@ -24,6 +24,7 @@ from forecourt.customer import model_store
 from forecourt.customer.matching.normalise import normalise_person
 from forecourt.dealer import api as dealer_api
 from forecourt.entrypoints import web
+from forecourt.entrypoints.capture_route import CaptureFastPath
 from forecourt.entrypoints.capture_writer import RemoteIntake
 from forecourt.entrypoints.errors import install_error_handlers
 from forecourt.entrypoints.security import authenticate_api
@@ -71,6 +72,9 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(_api_router(), prefix=API_PREFIX)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(packages=[("forecourt.entrypoints", "static")]), name="static")
+    app.add_middleware(
+        CaptureFastPath, path=f"{API_PREFIX}/leads", intake=intake, clock=container.clock
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=container.settings.secret_key,

@@ -39,6 +39,11 @@ def status_of(exc: DomainError) -> int:
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
+    return domain_error_response(exc)
+
+
+def domain_error_response(exc: DomainError) -> JSONResponse:
+    """The response to a domain error, as every API route gives it."""
     status = status_of(exc)
     if isinstance(exc, Unauthenticated):
         # Say nothing about why: a malformed, unknown and expired token look the same.
