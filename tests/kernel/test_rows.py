@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from forecourt.bootstrap import Container
@@ -52,3 +53,18 @@ def test_a_savepoint_undoes_rows_inserted_in_it(container: Container) -> None:
         ids = {str(i) for i in uow.session.scalars(select(Timer.id))}
     assert dropped.payload["kept"] in ids
     assert str(dropped.id) not in ids
+
+
+def test_values_are_written_with_the_defaults_of_the_columns_not_given(
+    container: Container,
+) -> None:
+    with container.uow() as uow:
+        row = uow.insert_values(Timer, kind="k", due_at=DUE, created_at=DUE)
+        found = uow.session.scalars(select(Timer).where(Timer.id == row["id"])).one()
+        assert (found.kind, found.state, found.payload) == ("k", "pending", {})
+        assert row["state"] == "pending"
+
+
+def test_a_value_for_no_attribute_is_refused(container: Container) -> None:
+    with container.uow() as uow, pytest.raises(TypeError, match="'kinds'"):
+        uow.insert_values(Timer, kinds="k", due_at=DUE, created_at=DUE)

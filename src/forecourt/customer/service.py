@@ -312,13 +312,12 @@ def record_consents(
     """Append consents as given; the newest per purpose is the one in force."""
     with uow:
         for consent in consents:
-            uow.insert(
-                Consent(
-                    id=new_id(),
-                    customer_id=customer_id,
-                    identity_id=identity_id,
-                    **consent.model_dump(),
-                )
+            uow.insert_values(
+                Consent,
+                id=new_id(),
+                customer_id=customer_id,
+                identity_id=identity_id,
+                **consent.model_dump(),
             )
         uow.commit()
 

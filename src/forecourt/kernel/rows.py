@@ -29,6 +29,26 @@ def insert_now(session: Session, obj: DeclarativeBase) -> None:
     _insert(table).execute(core(session), row)
 
 
+def insert_values(session: Session, cls: type[DeclarativeBase], **values: Any) -> dict[str, Any]:
+    """INSERT a new row of the mapped class `cls`, given by its attributes' values, the columns
+    not given getting their defaults, in the session's transaction, now; the values written.
+
+    For a row nobody reads back as an object: no object is made, so none of the ORM's change
+    tracking is set up for it (which cost more than the INSERT on capture's path)."""
+    table, columns = _columns(cls)
+    unknown = values.keys() - _attributes(cls)
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no attribute {sorted(unknown)[0]!r}")
+    row: dict[str, Any] = {}
+    for attribute, column in columns:
+        if attribute in values:
+            row[column.key] = values[attribute]
+        elif column.default is not None:
+            row[column.key] = _default(column.default)
+    _insert(table).execute(core(session), row)
+    return row
+
+
 def insert_rows_now(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """INSERT rows given as mappings (each naming every column written, the same names in each)
     in the session's transaction, now, in one driver call; pending objects are flushed first."""
@@ -73,6 +93,11 @@ def _columns(cls: type[DeclarativeBase]) -> tuple[Table, list[tuple[str, Any]]]:
     table = mapper.local_table
     assert isinstance(table, Table)
     return table, [(prop.key, prop.columns[0]) for prop in mapper.column_attrs]
+
+
+@cache
+def _attributes(cls: type[DeclarativeBase]) -> frozenset[str]:
+    return frozenset(attribute for attribute, _ in _columns(cls)[1])
 
 
 def _default(default: Any) -> Any:

@@ -8,14 +8,14 @@ from types import TracebackType
 from typing import Any, Self, cast
 
 from sqlalchemy import Table
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from forecourt.kernel.bus import MessageBus
 from forecourt.kernel.clock import Clock
 from forecourt.kernel.events import Event
 from forecourt.kernel.principal import SYSTEM, Principal
 from forecourt.kernel.records import AuditEntry, OutboxMessage
-from forecourt.kernel.rows import insert_now, insert_rows_now
+from forecourt.kernel.rows import insert_now, insert_rows_now, insert_values
 
 
 class UnitOfWork:
@@ -115,6 +115,11 @@ class UnitOfWork:
         """Write a new row at once (a Core INSERT, no flush of the unit of work), for rows the
         transaction does not change again; see `kernel.rows`."""
         insert_now(self.session, row)
+
+    def insert_values(self, cls: type[DeclarativeBase], **values: Any) -> dict[str, Any]:
+        """Write a new row of `cls` from its attributes' values at once, without making an
+        object of it; the values written, defaults included (see `kernel.rows.insert_values`)."""
+        return insert_values(self.session, cls, **values)
 
     def commit(self) -> None:
         """Write pending events to the outbox, commit, then publish them in process."""

@@ -330,23 +330,22 @@ def _decide(
     outcome: str,
     staff_id: uuid.UUID | None = None,
 ) -> None:
-    uow.insert(
-        RoutingDecision(
-            lead_id=work.lead.id,
-            attempt=work.lead.routing_attempts,
-            trigger=work.trigger,
-            trigger_reason=work.trigger_reason,
-            outcome=outcome,
-            rule=chosen.rule if chosen else None,
-            dealer_id=chosen.dealer.id if chosen else None,
-            dealer_code=chosen.dealer.code if chosen else None,
-            staff_id=staff_id,
-            distance_km=_rounded(chosen.distance_km) if chosen else None,
-            reasons=list(work.reasons),
-            candidates=work.tried,
-            network_stamp=work.network.stamp,
-            decided_at=work.now,
-        )
+    uow.insert_values(
+        RoutingDecision,
+        lead_id=work.lead.id,
+        attempt=work.lead.routing_attempts,
+        trigger=work.trigger,
+        trigger_reason=work.trigger_reason,
+        outcome=outcome,
+        rule=chosen.rule if chosen else None,
+        dealer_id=chosen.dealer.id if chosen else None,
+        dealer_code=chosen.dealer.code if chosen else None,
+        staff_id=staff_id,
+        distance_km=_rounded(chosen.distance_km) if chosen else None,
+        reasons=list(work.reasons),
+        candidates=work.tried,
+        network_stamp=work.network.stamp,
+        decided_at=work.now,
     )
 
 
