@@ -15,8 +15,12 @@ keys were written under since, or prepared before anyone else committed, reads i
 again.
 
 On the wire, over a Unix socket that only its owner may open: frames of a 4-byte length and a
-pickle, (request id, actor, lead, idempotency key, prepared) one way and (request id, result as
-its JSON, error, the number of the writer's batch that ended with it) the other. A server process that cannot reach the writer captures in process instead
+pickle of a list, of (request id, actor, lead, idempotency key, prepared) one way and of
+(request id, result as its JSON, error, the number of the writer's batch that ended with it)
+the other. The captures a server process prepared together go in one frame, and the answers a
+batch owes one server process in one: pickled together, what they share (the caller, the
+classes) is written and read once. A server process that cannot reach the writer captures in
+process instead
 (`lead.intake` on its own thread). If the writer goes away with captures in flight, or does
 not answer within `ANSWER_WAIT_S`, they fail: one may have been written all the same, so sending
 it again is safe for a lead with a source id or an Idempotency-Key, which then gets the first
@@ -104,7 +108,7 @@ class _Replies:
 
     def __init__(self) -> None:
         # Filled and sent by the intake's one writer thread only.
-        self._waiting: dict[socket.socket, list[bytes]] = {}
+        self._waiting: dict[socket.socket, list[tuple[Any, ...]]] = {}
         self.written: WrittenKeys | None = None
         """The intake's batches: each answer says which batch it ended, so that the server
         process can tell the captures it prepares afterwards which data they read."""
@@ -117,16 +121,16 @@ class _Replies:
             # The result goes as its JSON: pydantic writes and reads it several times faster
             # than pickle does the model.
             result = None if item.result is None else item.result.model_dump_json()
-            frame = _frame((request_id, result, _portable(item.error), batch))
-            self._waiting.setdefault(connection, []).append(frame)
+            reply = (request_id, result, _portable(item.error), batch)
+            self._waiting.setdefault(connection, []).append(reply)
 
         return on_reply
 
     def send(self) -> None:
         """Send what each connection is owed (the intake's writer calls this after a batch)."""
         waiting, self._waiting = self._waiting, {}
-        for connection, frames in waiting.items():
-            _send_or_drop(connection, b"".join(frames))
+        for connection, replies in waiting.items():
+            _send_or_drop(connection, _frame(replies))
 
 
 def _send_or_drop(connection: socket.socket, data: bytes) -> None:
@@ -153,9 +157,9 @@ def _serve_connection(connection: socket.socket, intake: CaptureIntake, replies:
     with connection, connection.makefile("rb") as incoming:
         try:
             while (body := _receive(incoming)) is not None:
-                request_id, actor, data, key, prepared = pickle.loads(body)  # from our server
-                answer = replies.answer(connection, request_id)
-                intake.submit(actor, data, key, prepared=prepared, on_reply=answer)
+                for request_id, actor, data, key, prepared in pickle.loads(body):  # our server's
+                    answer = replies.answer(connection, request_id)
+                    intake.submit(actor, data, key, prepared=prepared, on_reply=answer)
         except Exception:
             # A frame that cannot be read: closing the connection fails the server process's
             # captures in flight at once, where waiting would leave their requests hanging.
@@ -164,7 +168,7 @@ def _serve_connection(connection: socket.socket, intake: CaptureIntake, replies:
 
 def _receive(incoming: BinaryIO) -> bytes | None:
     """One frame's body, or None when the other side closed the connection. Read through a
-    buffer: frames sent together arrive with one system call."""
+    buffer: frames sent one after the other arrive with one system call."""
     head = incoming.read(HEADER.size)
     if len(head) < HEADER.size:
         return None
@@ -282,28 +286,28 @@ class _Channel:
     def _send_queued(self) -> None:
         queued, self._queued = self._queued, []
         try:
-            frames = self._frames(queued)
+            captures = self._prepared(queued)
             if self.broken:  # the writer went away meanwhile: nobody would answer
                 self._fail_all()
-            elif frames:
-                self._writer.write(b"".join(frames))
+            elif captures:
+                self._writer.write(_frame(captures))
         except Exception as exc:  # whatever went wrong, every request gets an answer
             for *_, answer in queued:
                 if not answer.done():
                     answer.set_exception(exc)
 
-    def _frames(
+    def _prepared(
         self, queued: list[tuple[Principal, IncomingLead, str | None, asyncio.Future[Captured]]]
-    ) -> list[bytes]:
+    ) -> list[tuple[Any, ...]]:
         """Prepare the queued captures together; answer replays and failures at once, and
-        register the rest to be answered by the writer. Their frames."""
+        register the rest to be answered by the writer. What to send it of them."""
         outcomes = prepare_together(
             self._reader_factory(SYSTEM),
             [(actor, data, key) for actor, data, key, _ in queued],
             # Answered, so committed before this reading starts: the data read includes it.
             snapshot=self._ended,
         )
-        frames = []
+        captures = []
         for (actor, data, key, answer), prepared in zip(queued, outcomes, strict=True):
             if answer.done():  # the request was cancelled meanwhile
                 continue
@@ -314,8 +318,8 @@ class _Channel:
             else:
                 request_id = next(self._ids)
                 self._waiting[request_id] = answer
-                frames.append(_frame((request_id, actor, data, key, prepared)))
-        return frames
+                captures.append((request_id, actor, data, key, prepared))
+        return captures
 
     def close(self) -> None:
         with contextlib.suppress(RuntimeError):  # its event loop has already closed
@@ -327,11 +331,11 @@ class _Channel:
             while True:
                 head = await self._reader.readexactly(HEADER.size)
                 body = await self._reader.readexactly(HEADER.unpack(head)[0])
-                request_id, answer, error, batch = pickle.loads(body)  # our own writer sent it
-                result = None if answer is None else Captured.model_validate_json(answer)
-                if batch is not None:
-                    self._ended = max(batch, self._ended or batch)
-                self._settle(request_id, result, error)
+                for request_id, answer, error, batch in pickle.loads(body):  # our writer's
+                    result = None if answer is None else Captured.model_validate_json(answer)
+                    if batch is not None:
+                        self._ended = max(batch, self._ended or batch)
+                    self._settle(request_id, result, error)
         except (asyncio.IncompleteReadError, OSError):
             pass  # the writer went away
         except Exception:
