@@ -23,6 +23,7 @@ from forecourt.customer.schemas import (
     IdentityOutcome,
     IdentityRead,
 )
+from forecourt.kernel import pickling
 from forecourt.kernel.errors import Forbidden, InvalidInput, NotFound
 from forecourt.kernel.ids import new_id
 from forecourt.kernel.principal import Principal, Role
@@ -32,6 +33,7 @@ from forecourt.market.cities import countries
 OUTCOMES = {"link": "linked", "new": "new", "review": "review"}
 
 
+@pickling.by_fields
 @dataclass(frozen=True, slots=True)
 class PersonPlan:
     """A resolution worked out before the write transaction, on a reader (`plan_person`): the

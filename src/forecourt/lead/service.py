@@ -13,6 +13,7 @@ from forecourt.campaign.schemas import Attribution
 from forecourt.customer import service as customers
 from forecourt.customer.matching.normalise import NormalisedPerson, normalise_person
 from forecourt.customer.schemas import ConsentRecord, IdentityOutcome
+from forecourt.kernel import pickling
 from forecourt.kernel.errors import Forbidden, InvalidInput, NotFound
 from forecourt.kernel.ids import new_id
 from forecourt.kernel.uow import UnitOfWork
@@ -36,6 +37,7 @@ def capture_lead(
         return _raced(uow, data, idempotency_key, error)
 
 
+@pickling.by_fields
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """What a capture works out before it writes (`prepare_capture`): the person normalised,

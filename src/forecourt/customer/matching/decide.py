@@ -72,6 +72,7 @@ from forecourt.customer.matching.scoring import (
     probability,
     score_pair,
 )
+from forecourt.kernel import pickling
 
 Outcome = Literal["link", "review", "new"]
 #: The customers that open reviews of a customer's identities ask about (customer ids).
@@ -110,6 +111,7 @@ _CONTACT_AGREES = frozenset(
 )
 
 
+@pickling.by_fields
 @dataclass(frozen=True, slots=True)
 class CandidateScore:
     """One scored candidate: which customer it belongs to, its score, and any guard cap."""
@@ -126,6 +128,7 @@ class CandidateScore:
         return self.score.probability
 
 
+@pickling.by_fields
 @dataclass(frozen=True, slots=True)
 class Resolution:
     """The decision, why, the best candidate with its evidence, and the runner-ups."""

@@ -51,6 +51,7 @@ from forecourt.customer.matching.translit import (
     split_surname,
     syllable_count,
 )
+from forecourt.kernel import pickling
 from forecourt.kernel.errors import InvalidInput, NotFound
 from forecourt.market.cities import City, countries, find_city
 
@@ -77,6 +78,7 @@ _PHONE_SPACING = re.compile(r"[ -]")
 _HANZI_ADDRESS = re.compile(r"(?<=[\u4e00-\u9fff])(先生|女士|小姐|太太|夫人)$")
 
 
+@pickling.by_fields
 @dataclass(frozen=True, slots=True)
 class NormalisedPerson:
     """A person normalised for matching (`record`), with what a screen or a router needs.

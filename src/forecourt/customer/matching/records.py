@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from forecourt.kernel import pickling
 
+
+@pickling.by_fields
 @dataclass(frozen=True, slots=True)
 class PersonRecord:
     """One source identity, normalised; every field may be missing.

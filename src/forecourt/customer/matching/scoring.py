@@ -13,10 +13,12 @@ from typing import Any, TypeVar
 
 from forecourt.customer.matching.comparisons import NULL, PERSON_COMPARISONS, Comparison
 from forecourt.customer.matching.model import MatchModel
+from forecourt.kernel import pickling
 
 R = TypeVar("R")
 
 
+@pickling.by_fields
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """What one comparison contributed: its level, which sides had a value, the weight."""
@@ -43,6 +45,7 @@ class Evidence:
         }
 
 
+@pickling.by_fields
 @dataclass(frozen=True, slots=True)
 class PairScore:
     """The total match weight (bits, prior included), its probability and the evidence."""
