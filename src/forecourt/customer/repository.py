@@ -37,6 +37,7 @@ from forecourt.db.direct import Direct
 CUSTOMER = cast(Table, Customer.__table__)
 IDENTITY = cast(Table, SourceIdentity.__table__)
 KEY = cast(Table, BlockingKey.__table__)
+CONSENT = cast(Table, Consent.__table__)
 REVIEW = cast(Table, MatchReview.__table__)
 
 
@@ -112,6 +113,7 @@ _INSERT_CUSTOMER = Direct(insert(CUSTOMER))
 _INSERT_IDENTITY = Direct(insert(IDENTITY))
 _INSERT_KEY = Direct(insert(KEY))
 _INSERT_REVIEW = Direct(insert(REVIEW))
+_INSERT_CONSENT = Direct(insert(CONSENT))
 
 
 class GoldenSource(NamedTuple):
@@ -147,6 +149,11 @@ def insert_customer(session: Session, values: Mapping[str, Any]) -> None:
 def update_golden(session: Session, customer_id: uuid.UUID, values: Mapping[str, Any]) -> bool:
     """Set a live customer's golden fields; False when there is no such live customer."""
     return bool(_GOLDEN_UPDATE.execute(session.connection(), {**values, "b_id": customer_id}))
+
+
+def insert_consents(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Store consents, in one statement; each row names every column."""
+    _INSERT_CONSENT.execute_many(session.connection(), rows)
 
 
 def insert_identity(session: Session, values: Mapping[str, Any], keys: Sequence[str]) -> None:

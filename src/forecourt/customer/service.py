@@ -14,7 +14,7 @@ from forecourt.customer.matching.blocking import KEY_LIMITS, blocking_keys
 from forecourt.customer.matching.decide import CandidateScore, OpenQuestions, Resolution, resolve
 from forecourt.customer.matching.normalise import NormalisedPerson, normalise_person
 from forecourt.customer.matching.records import PersonRecord
-from forecourt.customer.models import Consent, Customer
+from forecourt.customer.models import Customer
 from forecourt.customer.schemas import (
     ConsentRecord,
     CustomerContact,
@@ -313,14 +313,12 @@ def record_consents(
 ) -> None:
     """Append consents as given; the newest per purpose is the one in force."""
     with uow:
-        for consent in consents:
-            uow.insert_values(
-                Consent,
-                id=new_id(),
-                customer_id=customer_id,
-                identity_id=identity_id,
-                **consent.model_dump(),
-            )
+        rows = [
+            {"id": new_id(), "customer_id": customer_id, "identity_id": identity_id}
+            | consent.model_dump()
+            for consent in consents
+        ]
+        repository.insert_consents(uow.session, rows)
         uow.commit()
 
 
